@@ -10,9 +10,9 @@ Timing a piece of code well takes more care than calling ``time.time`` twice
   one repeat lasts at least ``min_time`` seconds, which drowns the timer's own
   resolution. The **minimum** over repeats estimates the undisturbed cost (noise
   only ever adds time); the **median** is reported beside it.
-* **Allocations.** :func:`allocations` counts the Python/NumPy heap
-  allocations of one call with :mod:`tracemalloc`. Memory that compiled Numba
-  code allocates through its own runtime is *not* seen by tracemalloc.
+* **Memory.** :func:`allocations` measures the peak extra heap memory of one
+  call (temporaries included) with :mod:`tracemalloc`. Memory that compiled
+  Numba code allocates through its own runtime is *not* seen by tracemalloc.
 * **Ratios, not absolute numbers.** :func:`compare` times several variants in
   one run and reports each relative to a baseline, the only kind of number that
   carries over to another machine.
@@ -84,9 +84,9 @@ class Timing:
     number : int
         Calls per repeat.
     allocs : int or None
-        Heap allocations of one call (tracemalloc), when measured.
+        Memory blocks allocated by one call and still alive after it (tracemalloc), when measured.
     alloc_bytes : int or None
-        Bytes allocated by one call, when measured.
+        Peak extra memory of one call in bytes, temporaries included, when measured.
     """
 
     label: str
@@ -118,7 +118,7 @@ class Timing:
     def __str__(self) -> str:
         s = f"{self.label}: min {format_time(self.min)}, median {format_time(self.median)} ({len(self.times)} x {self.number})"
         if self.allocs is not None:
-            s += f", {self.allocs} allocs ({format_bytes(self.alloc_bytes or 0)})"
+            s += f", peak memory {format_bytes(self.alloc_bytes or 0)}"
         return s
 
 
@@ -128,12 +128,16 @@ def _check_callable(fn: Any, name: str = "fn") -> None:
 
 
 def allocations(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[int, int]:
-    """Count the heap allocations of one call ``fn(*args, **kwargs)``.
+    """Measure the heap memory that one call ``fn(*args, **kwargs)`` needs.
 
-    Returns ``(count, bytes)`` of the memory blocks allocated during the call
-    (including those freed before it returned), as seen by :mod:`tracemalloc`.
-    NumPy registers its buffers with tracemalloc, so array temporaries are
-    counted; memory allocated inside compiled Numba code is not.
+    Returns ``(blocks, peak_bytes)``: ``blocks`` is the number of memory blocks
+    allocated by the call that are still alive when it returns (its results),
+    and ``peak_bytes`` the largest amount of extra memory the call held at any
+    moment, *including temporaries freed before it returned*, as seen by
+    :mod:`tracemalloc`. NumPy registers its buffers with tracemalloc, so array
+    temporaries are counted; memory allocated inside compiled Numba code is not.
+    Python cannot count every allocation the way Julia's ``@btime`` does, so the
+    book reports peak memory instead.
     """
     _check_callable(fn)
     fn(*args, **kwargs)  # warm caches, compile
@@ -143,17 +147,19 @@ def allocations(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[int,
         tracemalloc.start()
     try:
         before = tracemalloc.take_snapshot()
-        fn(*args, **kwargs)
+        start, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        out = fn(*args, **kwargs)
+        _, peak = tracemalloc.get_traced_memory()
         after = tracemalloc.take_snapshot()
+        del out
     finally:
         if not was_tracing:
             tracemalloc.stop()
-    # Filter out tracemalloc's own bookkeeping.
     flt = [tracemalloc.Filter(False, tracemalloc.__file__)]
     diff = after.filter_traces(flt).compare_to(before.filter_traces(flt), "traceback")
-    count = sum(max(d.count_diff, 0) for d in diff)
-    nbytes = sum(max(d.size_diff, 0) for d in diff)
-    return count, nbytes
+    blocks = sum(max(d.count_diff, 0) for d in diff)
+    return blocks, max(peak - start, 0)
 
 
 def compile_time(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> float:
@@ -208,7 +214,7 @@ def benchmark(
     warmup : int
         Untimed calls before timing (compilation, caches).
     track_alloc : bool
-        Also count allocations of one call with :func:`allocations`.
+        Also measure the peak memory of one call with :func:`allocations`.
     max_time : float
         Upper bound on the total time spent; ``repeat`` is reduced to respect it.
 
@@ -312,14 +318,14 @@ class BenchmarkTable:
         show_note = any(self.notes.values())
         head = ["variant", "min", "median", f"speed-up vs {self.baseline}"]
         if show_alloc:
-            head += ["allocs", "memory"]
+            head += ["peak memory"]
         if show_note:
             head += ["note"]
         body = []
         for r in self.rows():
             row = [r["variant"], format_time(r["min"]), format_time(r["median"]), f"{r['speed-up']:.3g}x"]
             if show_alloc:
-                row += ["" if r["allocs"] is None else str(r["allocs"]), "" if r["bytes"] is None else format_bytes(r["bytes"])]
+                row += ["" if r["bytes"] is None else format_bytes(r["bytes"])]
             if show_note:
                 row += [r["note"]]
             body.append(row)
