@@ -14,7 +14,6 @@ STAMP := $(VENV)/.stamp-install
 BENCH_STAMP := $(VENV)/.stamp-bench
 # Every tool (jupyter, the python3 kernel, mpiexec) comes from the venv.
 export PATH := $(BIN):$(PATH)
-export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export PYTHONHASHSEED := 0
 # Notebook and cell time limits (seconds); see CONTRIBUTING.md.
