@@ -351,6 +351,7 @@ def compare(
     cases: Mapping[str, Callable[[], Any]] | Sequence[tuple[str, Callable[[], Any]]],
     baseline: str | None = None,
     notes: Mapping[str, str] | None = None,
+    rounds: int = 1,
     **kwargs: Any,
 ) -> BenchmarkTable:
     """Time several zero-argument callables in one run and tabulate ratios.
@@ -363,6 +364,11 @@ def compare(
         Label of the reference variant (default: the first).
     notes : mapping, optional
         A free-text note per label shown in the table.
+    rounds : int
+        Time the variants in this many interleaved rounds (each round times
+        every variant with ``repeat`` repeats) and pool the repeats. On a busy
+        machine, short interleaved repeats (``min_time`` of a few ms) keep a
+        burst of background work from spoiling one variant only.
     **kwargs
         Passed to :func:`benchmark` (``repeat``, ``min_time``, ``track_alloc``, ...).
     """
@@ -376,7 +382,13 @@ def compare(
         baseline = labels[0]
     if baseline not in labels:
         raise ValueError(f"baseline {baseline!r} is not one of the cases {labels}")
-    timings = [benchmark(fn, label=k, **kwargs) for k, fn in items]
+    if not isinstance(rounds, int) or rounds < 1:
+        raise ValueError(f"rounds must be a positive int, got {rounds!r}")
+    runs = [[benchmark(fn, label=k, **kwargs) for k, fn in items] for _ in range(rounds)]
+    timings = [
+        Timing(first.label, tuple(x for run in runs for x in run[i].times), first.number, first.allocs, first.alloc_bytes)
+        for i, first in enumerate(runs[0])
+    ]
     return BenchmarkTable(timings, baseline, dict(notes or {}))
 
 

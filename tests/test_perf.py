@@ -109,3 +109,11 @@ def test_jax_results_are_waited_for():
     x = jnp.ones((200, 200))
     t = perf.benchmark(lambda: x @ x, repeat=2, min_time=0.005)
     assert t.min > 0
+
+
+def test_compare_rounds_pool_repeats():
+    table = perf.compare({"a": lambda: None, "b": lambda: sum(range(100))}, rounds=3, repeat=2, min_time=0.001)
+    assert len(table["a"].times) == 6 and len(table["b"].times) == 6
+    assert table.ratio("b") < 1  # summing is slower than doing nothing
+    with pytest.raises(ValueError, match="rounds"):
+        perf.compare({"a": lambda: None}, rounds=0)
