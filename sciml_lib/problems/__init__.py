@@ -1,0 +1,89 @@
+"""The course's test problems, each defined once.
+
+Every problem is an :class:`~sciml_lib.problems.base.ODEProblem` (name, ``f``, ``u0``, ``tspan``, ``p``,
+``jac``, ``stiff``, ``reference``, ``f_jax``) exported as a module-level
+constant, except the Brusselator, which is a factory of the grid size:
+
+========================  ==========================================  =======
+name                      object                                      stiff
+========================  ==========================================  =======
+Lorenz                    :data:`LORENZ`                              no
+Lotka-Volterra            :data:`LOTKA_VOLTERRA`                      no
+harmonic oscillator       :data:`HARMONIC_OSCILLATOR`                 no
+pendulum                  :data:`PENDULUM`                            no
+FitzHugh-Nagumo           :data:`FITZHUGH_NAGUMO`                     no
+Pleiades                  :data:`PLEIADES`                            no
+ROBER                     :data:`ROBER`                               yes
+POLLU                     :data:`POLLU`                               yes
+HIRES                     :data:`HIRES`                               yes
+2-D Brusselator           :func:`brusselator_2d` ``(N)``              yes
+========================  ==========================================  =======
+
+Right-hand sides are Numba-compiled ``f(t, u, p) -> du`` functions taking a
+float array ``p``; they are accepted by :func:`sciml_lib.ode.solve` and are
+callable from Python. The small problems (Lorenz, Lotka-Volterra, harmonic
+oscillator, pendulum, FitzHugh-Nagumo, ROBER) also carry ``f_jax``, a
+JAX-traceable right-hand side that traces the same scalar arithmetic.
+"""
+
+from .base import ODEProblem
+from .brusselator import brusselator_2d, brusselator_2d_jac, brusselator_2d_rhs, brusselator_2d_sparsity
+from .hires import HIRES, hires_jac, hires_rhs
+from .chemistry import POLLU, POLLU_REACTANTS, POLLU_STOICHIOMETRY, ROBER, pollu_jac, pollu_rhs, rober_jac, rober_rhs
+from .lorenz import LORENZ, lorenz_components, lorenz_jac, lorenz_rhs, lorenz_rhs_jax
+from .pleiades import PLEIADES, pleiades_rhs
+from .small import (
+    FITZHUGH_NAGUMO,
+    HARMONIC_OSCILLATOR,
+    LOTKA_VOLTERRA,
+    PENDULUM,
+    fitzhugh_nagumo_rhs,
+    harmonic_exact,
+    harmonic_rhs,
+    lotka_volterra_jac,
+    lotka_volterra_rhs,
+    pendulum_rhs,
+)
+
+PROBLEMS: dict[str, ODEProblem] = {
+    prob.name: prob
+    for prob in (LORENZ, LOTKA_VOLTERRA, HARMONIC_OSCILLATOR, PENDULUM, FITZHUGH_NAGUMO, PLEIADES, ROBER, POLLU, HIRES)
+}
+"""The fixed-size problems by name."""
+
+__all__ = [
+    "ODEProblem",
+    "PROBLEMS",
+    "LORENZ",
+    "LOTKA_VOLTERRA",
+    "HARMONIC_OSCILLATOR",
+    "PENDULUM",
+    "FITZHUGH_NAGUMO",
+    "PLEIADES",
+    "ROBER",
+    "POLLU",
+    "HIRES",
+    "hires_rhs",
+    "hires_jac",
+    "POLLU_REACTANTS",
+    "POLLU_STOICHIOMETRY",
+    "brusselator_2d",
+    "brusselator_2d_rhs",
+    "brusselator_2d_jac",
+    "brusselator_2d_sparsity",
+    "lorenz_components",
+    "lorenz_rhs",
+    "lorenz_rhs_jax",
+    "lorenz_jac",
+    "lotka_volterra_rhs",
+    "lotka_volterra_jac",
+    "harmonic_rhs",
+    "harmonic_exact",
+    "pendulum_rhs",
+    "fitzhugh_nagumo_rhs",
+    "pleiades_rhs",
+    "rober_rhs",
+    "rober_jac",
+    "pollu_rhs",
+    "pollu_jac",
+]

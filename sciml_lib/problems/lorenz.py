@@ -1,0 +1,67 @@
+r"""The Lorenz system :cite:p:`lorenz1963deterministic`.
+
+.. math::
+
+    x' = \sigma (y - x), \qquad y' = x(\rho - z) - y, \qquad z' = x y - \beta z,
+
+with the classical chaotic parameters :math:`(\sigma, \rho, \beta) = (10, 28, 8/3)`,
+:math:`u_0 = (1, 0, 0)` on :math:`[0, 100]` (course Lecture 7).
+
+The vector field is written once, as scalar arithmetic in
+:func:`lorenz_components` (Numba-compiled; its pure-Python original
+``lorenz_components.py_func`` is traced by JAX in :func:`lorenz_rhs_jax`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .base import ODEProblem, pack3
+
+__all__ = ["lorenz_components", "lorenz_rhs", "lorenz_rhs_jax", "lorenz_jac", "LORENZ"]
+
+
+@njit(cache=True)
+def lorenz_components(x, y, z, sigma, rho, beta):
+    """Lorenz vector field on scalars: returns ``(dx, dy, dz)``."""
+    return sigma * (y - x), x * (rho - z) - y, x * y - beta * z
+
+
+@njit(cache=True)
+def lorenz_rhs(t, u, p):
+    """Right-hand side ``f(t, u, p)`` with ``p = (sigma, rho, beta)``."""
+    return pack3(*lorenz_components(u[0], u[1], u[2], p[0], p[1], p[2]))
+
+
+@njit(cache=True)
+def lorenz_jac(t, u, p):
+    """Jacobian :math:`\\partial f / \\partial u` (3 x 3)."""
+    sigma, rho, beta = p[0], p[1], p[2]
+    J = np.empty((3, 3))
+    J[0, 0], J[0, 1], J[0, 2] = -sigma, sigma, 0.0
+    J[1, 0], J[1, 1], J[1, 2] = rho - u[2], -1.0, -u[0]
+    J[2, 0], J[2, 1], J[2, 2] = u[1], u[0], -beta
+    return J
+
+
+def lorenz_rhs_jax(t, u, p):
+    """JAX-traceable right-hand side (same arithmetic as :func:`lorenz_rhs`)."""
+    import jax.numpy as jnp
+
+    return jnp.stack(lorenz_components.py_func(u[0], u[1], u[2], p[0], p[1], p[2]))
+
+
+LORENZ = ODEProblem(
+    name="Lorenz",
+    f=lorenz_rhs,
+    u0=np.array([1.0, 0.0, 0.0]),
+    tspan=(0.0, 100.0),
+    p=np.array([10.0, 28.0, 8.0 / 3.0]),
+    jac=lorenz_jac,
+    stiff=False,
+    reference="lorenz1963deterministic",
+    f_jax=lorenz_rhs_jax,
+    description="Lorenz convection model, chaotic for (10, 28, 8/3)",
+    labels=("x", "y", "z"),
+)

@@ -1,0 +1,35 @@
+"""Sensitivity analysis: forward sensitivities, adjoints of solves and of ODEs (lectures 10-11).
+
+Submodules
+----------
+forward
+    Forward sensitivities :math:`S' = f_u S + f_p` of ODE solutions.
+solves
+    Adjoints of linear solves :math:`A(p)x = b(p)` and nonlinear solves :math:`f(x, p) = 0`.
+adjoint
+    Continuous ODE adjoints (backsolve, interpolating, checkpointing) and the
+    discrete adjoint through the JAX solver.
+
+Importing this package enables float64 in JAX (``jax_enable_x64``).
+"""
+
+from __future__ import annotations
+
+from .adjoint import STRATEGIES, AdjointResult, l2_data_loss, make_adjoint_gradient, ode_adjoint
+
+
+
+from .forward import ForwardSensitivityResult, forward_sensitivities
+from .solves import linear_solve_adjoint, nonlinear_solve_adjoint
+
+__all__ = [
+    "STRATEGIES",
+    "AdjointResult",
+    "ode_adjoint",
+    "make_adjoint_gradient",
+    "l2_data_loss",
+    "ForwardSensitivityResult",
+    "forward_sensitivities",
+    "linear_solve_adjoint",
+    "nonlinear_solve_adjoint",
+]
