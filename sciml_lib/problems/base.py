@@ -30,6 +30,17 @@ def pack3(a, b, c):
     return du
 
 
+@njit(cache=True)
+def pack3_like(u, a, b, c):
+    """Pack three scalars into a new array of ``u``'s dtype (so complex-step
+    Jacobians of the right-hand side work, see :mod:`sciml_lib.ad.forward`)."""
+    du = np.empty_like(u)
+    du[0] = a
+    du[1] = b
+    du[2] = c
+    return du
+
+
 @dataclass(frozen=True, eq=False)
 class ODEProblem:
     """A test problem :math:`u' = f(t, u, p)`, :math:`u(t_0) = u_0`.

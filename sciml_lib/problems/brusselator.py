@@ -41,7 +41,7 @@ def brusselator_2d_rhs(t, u, p):
     dx = 1.0 / N
     c = alpha / (dx * dx)
     forcing = 5.0 if t >= 1.1 else 0.0
-    du = np.empty(2 * NN)
+    du = np.empty_like(u)
     for i in range(N):
         y = i * dx
         ip = (i + 1) % N

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .base import ODEProblem, pack3
+from .base import ODEProblem, pack3_like
 
 __all__ = [
     "rober_components",
@@ -51,7 +51,7 @@ def rober_components(t, u, p):
 @njit(cache=True)
 def rober_rhs(t, u, p):
     """Numba right-hand side of ROBER."""
-    return pack3(*rober_components(t, u, p))
+    return pack3_like(u, *rober_components(t, u, p))
 
 
 def rober_rhs_jax(t, u, p):
@@ -136,7 +136,7 @@ for _sp, (_out, _in) in _BALANCES.items():
 
 @njit(cache=True)
 def _mass_action_rates(u, k, react):
-    r = np.empty(k.size)
+    r = np.empty(k.size, dtype=u.dtype)
     for j in range(k.size):
         v = k[j] * u[react[j, 0]]
         if react[j, 1] >= 0:
@@ -149,9 +149,9 @@ def _mass_action_rates(u, k, react):
 def _pollu_rhs_impl(u, k, react, S):
     r = _mass_action_rates(u, k, react)
     n, m = S.shape
-    du = np.zeros(n)
+    du = np.zeros(n, dtype=u.dtype)
     for i in range(n):
-        acc = 0.0
+        acc = 0.0 * u[0]
         for j in range(m):
             if S[i, j] != 0.0:
                 acc += S[i, j] * r[j]

@@ -1,0 +1,217 @@
+"""Stiff ODE solvers, side by side: sciml_lib Rosenbrock (Rodas5, Rodas4, Rosenbrock23)/TR-BDF2 vs SciPy BDF, Radau, LSODA vs diffrax Kvaerno5.
+
+Problems (all from :mod:`sciml_lib.problems`): ROBER on [0, 1e5], HIRES, POLLU on
+[0, 60], and the 2-D Brusselator (N = 32, 2048 unknowns, sparse). Every method
+gets the problem's analytic Jacobian (SciPy: ``jac=``; for the Brusselator SciPy
+gets ``jac_sparsity`` and sciml_lib a coloured Jacobian of the same pattern).
+The error is the max-norm error at the final time against a tight SciPy Radau
+solution. Times are the minimum over repeats of warm (compiled) solves.
+
+Run: ``python benchmarks/ode_stiff.py`` (writes ``benchmarks/results/ode_stiff.json``
+and ``.png`` and prints the ratios). ``--quick`` runs fewer tolerances.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import platform
+import sys
+import time
+import warnings
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from sciml_lib.perf import benchmark
+from sciml_lib.problems import POLLU, ROBER, brusselator_2d, brusselator_2d_sparsity
+from sciml_lib.problems.hires import HIRES
+from sciml_lib.stiff import solve
+
+OUT = pathlib.Path(__file__).resolve().parent / "results"
+
+
+def reference(prob, tspan, rtol=1e-12, atol=1e-15, sparse=False):
+    f = lambda t, y: prob.f(t, y, prob.p)  # noqa: E731
+    jac = lambda t, y: prob.jac(t, y, prob.p)  # noqa: E731
+    r = solve_ivp(f, tspan, np.array(prob.u0), method="Radau", rtol=rtol, atol=atol, jac=jac)
+    assert r.success, r.message
+    return r.y[:, -1]
+
+
+def time_it(fn, budget):
+    """(min seconds, result): repeats within ``budget`` seconds (at least one untimed warm-up)."""
+    res = fn()
+    t = benchmark(fn, repeat=5, min_time=min(0.05, budget / 5), max_time=budget, warmup=0)
+    return t.min, res
+
+
+def run_problem(name, prob, tspan, tols, atol_factor, ref, budget, sparse_pattern=None, with_diffrax=False):
+    rows = {}
+    fs = lambda t, y: prob.f(t, y, prob.p)  # noqa: E731
+    js = lambda t, y: prob.jac(t, y, prob.p)  # noqa: E731
+    u0 = np.array(prob.u0)
+
+    def record(method, tol, seconds, err, **stats):
+        rows.setdefault(method, []).append(dict(rtol=tol, atol=tol * atol_factor, time=seconds, error=float(err), **stats))
+        print(f"  {name:11s} {method:26s} rtol={tol:.0e}: {seconds * 1e3:10.3f} ms  error {err:.2e}  {stats}", flush=True)
+
+    sciml = {"sciml Rodas5": dict(method="Rodas5"), "sciml Rodas4": dict(method="Rodas4"),
+             "sciml Rosenbrock23": dict(method="Rosenbrock23")}
+    if sparse_pattern is not None:
+        sciml = {
+            "sciml Rodas4 (colored+splu)": dict(method="Rodas4", jac_sparsity=sparse_pattern),
+            "sciml TRBDF2 (colored+splu)": dict(method="TRBDF2", jac_sparsity=sparse_pattern),
+        }
+    for tol in tols:
+        atol = tol * atol_factor
+        for label, kw in sciml.items():
+            extra = {} if sparse_pattern is not None else {"jac": prob.jac}
+            run = lambda: solve(prob.f, tspan, u0, prob.p, rtol=tol, atol=atol, **kw, **extra)  # noqa: E731
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                sec, s = time_it(run, budget)
+            st = s.stats
+            record(label, tol, sec, np.abs(s.u[-1] - ref).max(), steps=st.naccept, nf=st.nf, njac=st.njac, nlu=st.nlu,
+                   success=s.success)
+        for m in ("BDF", "Radau", "LSODA"):
+            if sparse_pattern is not None and m == "LSODA":
+                continue  # LSODA has no sparse Jacobian option: dense 2048 x 2048 LU
+            kw = dict(jac_sparsity=sparse_pattern) if sparse_pattern is not None else dict(jac=js)
+            t0 = time.perf_counter()
+            r = solve_ivp(fs, tspan, u0, method=m, rtol=tol, atol=atol, **kw)
+            sec = time.perf_counter() - t0
+            if sec < budget / 3:  # cheap enough to repeat: take the minimum
+                sec = min(sec, time_it(lambda: solve_ivp(fs, tspan, u0, method=m, rtol=tol, atol=atol, **kw), budget)[0])
+            record("SciPy " + m, tol, sec, np.abs(r.y[:, -1] - ref).max(), steps=int(r.t.size - 1), nf=int(r.nfev),
+                   njac=int(r.njev), nlu=int(r.nlu), success=bool(r.success))
+        if with_diffrax:
+            try:
+                sec, err, steps = diffrax_solve(prob, tspan, tol, atol, ref, budget)
+                record("diffrax Kvaerno5", tol, sec, err, steps=steps)
+            except Exception as exc:  # pragma: no cover - optional peer
+                print("  diffrax failed:", exc)
+                with_diffrax = False
+    return rows
+
+
+def diffrax_solve(prob, tspan, rtol, atol, ref, budget):
+    import diffrax
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+    p = jnp.asarray(prob.p)
+    term = diffrax.ODETerm(lambda t, y, args: prob.f_jax(t, y, args))
+    ctrl = diffrax.PIDController(rtol=rtol, atol=atol)
+
+    @jax.jit
+    def run(y0):
+        return diffrax.diffeqsolve(term, diffrax.Kvaerno5(), tspan[0], tspan[1], None, y0, args=p,
+                                   stepsize_controller=ctrl, max_steps=200_000,
+                                   saveat=diffrax.SaveAt(t1=True))
+
+    y0 = jnp.asarray(prob.u0)
+    sol = run(y0)
+    sol.ys.block_until_ready()
+    t = benchmark(lambda: run(y0).ys.block_until_ready(), repeat=3, min_time=0.02, max_time=budget, warmup=0)
+    return t.min, float(np.abs(np.asarray(sol.ys[-1]) - ref).max()), int(sol.stats["num_accepted_steps"])
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="fewer tolerances")
+    args = ap.parse_args(argv)
+    tols = [1e-5, 1e-7, 1e-9] if args.quick else [1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10]
+    results = {"machine": platform.platform(), "python": sys.version.split()[0], "problems": {}}
+    print("compiling (first solves) ...", flush=True)
+    t0 = time.perf_counter()
+    solve(ROBER.f, ROBER.tspan, ROBER.u0, ROBER.p, method="Rodas4", jac=ROBER.jac)
+    solve(ROBER.f, ROBER.tspan, ROBER.u0, ROBER.p, method="Rosenbrock23", jac=ROBER.jac)
+    solve(ROBER.f, ROBER.tspan, ROBER.u0, ROBER.p, method="Rodas5", jac=ROBER.jac)
+    results["first_call_seconds"] = time.perf_counter() - t0
+
+    specs = [
+        ("ROBER", ROBER, ROBER.tspan, 1.0, True),
+        ("HIRES", HIRES, HIRES.tspan, 1e-2, False),
+        ("POLLU", POLLU, POLLU.tspan, 1e-2, False),
+    ]
+    for name, prob, tspan, af, dfx in specs:
+        print(f"{name}: reference ...", flush=True)
+        ref = reference(prob, tspan)
+        results["problems"][name] = run_problem(name, prob, tspan, tols, af, ref, budget=2.0, with_diffrax=dfx)
+
+    # headline: ROBER at rtol = atol = 1e-8
+    head = {}
+    rb = results["problems"]["ROBER"]
+    for m, rows in rb.items():
+        for r in rows:
+            if r["rtol"] == 1e-8 or (args.quick and r["rtol"] == 1e-9):
+                head[m] = r
+    results["rober_headline"] = head
+
+    N = 32
+    br = brusselator_2d(N)
+    S = brusselator_2d_sparsity(N)
+    btols = [1e-5, 1e-6] if args.quick else [1e-5, 1e-6, 1e-7]
+    print(f"Brusselator N={N}: reference ...", flush=True)
+    ref = reference(br, br.tspan, rtol=1e-9, atol=1e-9)
+    results["problems"]["Brusselator N=32"] = run_problem("Brusselator", br, br.tspan, btols, 1.0, ref, budget=10.0, sparse_pattern=S)
+
+    # ratios: SciPy time / sciml time at each tolerance (best sciml method)
+    ratios = {}
+    for pname, meths in results["problems"].items():
+        ours = {k: v for k, v in meths.items() if k.startswith("sciml")}
+        ratios[pname] = {}
+        for peer, prow in meths.items():
+            if peer.startswith("sciml"):
+                continue
+            per_tol = []
+            for r in prow:
+                best = min(rr["time"] for v in ours.values() for rr in v if rr["rtol"] == r["rtol"])
+                per_tol.append({"rtol": r["rtol"], "speedup": r["time"] / best})
+            ratios[pname][peer] = per_tol
+    results["ratios"] = ratios
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "ode_stiff.json").write_text(json.dumps(results, indent=1))
+    plot(results)
+
+    print("\nSpeed-up of the fastest sciml_lib method over each peer (time ratio, >1 = sciml faster):")
+    for pname, peers in ratios.items():
+        for peer, per in peers.items():
+            cells = "  ".join(f"{r['rtol']:.0e}: {r['speedup']:7.1f}x" for r in per)
+            print(f"  {pname:17s} vs {peer:17s} {cells}")
+    if head:
+        ro = min((head[k] for k in head if k.startswith("sciml")), key=lambda r: r["time"])
+        ls = head.get("SciPy LSODA")
+        ra = head.get("SciPy Radau")
+        if ro and ls:
+            print(f"\nROBER rtol=atol=1e-8: fastest sciml {ro['time'] * 1e3:.3f} ms (error {ro['error']:.1e}), "
+                  f"LSODA {ls['time'] * 1e3:.2f} ms -> {ls['time'] / ro['time']:.1f}x; Radau error {ra['error']:.1e}")
+    return results
+
+
+def plot(results):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sciml_lib.plotting import subplots
+
+    names = list(results["problems"])
+    fig, axs = subplots(1, len(names), width=4.2 * len(names), height=3.8)
+    for ax, name in zip(np.atleast_1d(axs), names):
+        for m, rows in results["problems"][name].items():
+            e = np.array([r["error"] for r in rows])
+            t = np.array([r["time"] for r in rows])
+            ax.loglog(e, t, "o-" if m.startswith("sciml") else "s--", label=m, ms=4)
+        ax.set_title(name)
+        ax.set_xlabel("error at final time")
+        ax.set_ylabel("time per solve [s]")
+    np.atleast_1d(axs)[0].legend(fontsize=7)
+    fig.savefig(OUT / "ode_stiff.png")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,270 @@
+"""Stiff solvers (sciml_lib.stiff): Newton, orders, ROBER/POLLU against SciPy Radau, failures."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numba import njit
+from scipy.integrate import solve_ivp
+
+from sciml_lib.plotting import fit_loglog_slope
+from sciml_lib.problems import POLLU, ROBER, brusselator_2d, brusselator_2d_sparsity
+from sciml_lib.stiff import METHODS, newton, solve
+
+
+# ---------------------------------------------------------------- Newton
+def circle_line(v):
+    return np.array([v[0] ** 2 + v[1] ** 2 - 1.0, v[0] - v[1]])
+
+
+def test_newton_quadratic_convergence():
+    r = newton(circle_line, [3.0, 5.0])
+    assert r.success
+    root = 1 / np.sqrt(2)
+    np.testing.assert_allclose(r.x, [root, root], rtol=1e-15)
+    e = np.array([abs(x[0] - root) for x in r.iterates])
+    e = e[(e > 1e-13) & (e < 1e-1)]
+    ratios = e[1:] / e[:-1] ** 2  # bounded for quadratic convergence
+    assert len(ratios) >= 2 and np.all(ratios < 5)
+    orders = np.log(e[2:] / e[1:-1]) / np.log(e[1:-1] / e[:-2])
+    assert np.all(orders > 1.8)
+    assert r.iterates[1][0] == pytest.approx(2.1875)  # the lecture's first iterate
+
+
+def test_newton_variants_and_failure():
+    chord = newton(circle_line, [0.8, 0.6], reuse_jacobian=True, maxiter=200)
+    assert chord.success and chord.njac == 1
+    e = np.array([abs(x[0] - 1 / np.sqrt(2)) for x in chord.iterates])[1:8]
+    rates = e[1:] / e[:-1]
+    assert np.all(rates < 0.9) and np.all(rates > 1e-3)  # linear, not quadratic
+    fd = newton(circle_line, [3.0, 5.0], jac="fd")
+    assert fd.success and np.allclose(fd.x, 1 / np.sqrt(2))
+    # arctan: plain Newton diverges from x0 = 1.5, the damped one converges
+    plain = newton(lambda x: np.arctan(x), [1.5], maxiter=20)
+    assert not plain.success
+    damped = newton(lambda x: np.arctan(x), [1.5], damping=True)
+    assert damped.success and abs(damped.x[0]) < 1e-12
+    nor = newton(lambda x: x**2 + 1.0, [0.5], maxiter=30)
+    assert not nor.success and "maxiter" in nor.message or "diverged" in nor.message
+    with pytest.raises(ValueError, match="x0"):
+        newton(circle_line, [np.nan, 1.0])
+    with pytest.raises(ValueError, match="F"):
+        newton(lambda v: np.ones(3), [1.0, 1.0])
+
+
+# ---------------------------------------------------------------- order of accuracy
+@njit(cache=True)
+def prothero(t, u, p):
+    du = np.empty_like(u)
+    du[0] = p[0] * (u[0] - np.cos(t)) - np.sin(t)
+    du[1] = -u[1] + u[0] * u[0]
+    return du
+
+
+def prothero_exact(t):
+    # u0 = cos t exactly; u1' = -u1 + cos^2 t with u1(0) = 0
+    return np.array([np.cos(t), 0.5 + 0.1 * np.cos(2 * t) + 0.2 * np.sin(2 * t) - 0.6 * np.exp(-t)])
+
+
+@pytest.mark.parametrize("method", sorted(METHODS))
+@pytest.mark.parametrize("python_rhs", [False, True])
+def test_order_by_step_sweep(method, python_rhs):
+    p = np.array([-2.0])
+    f = prothero.py_func if python_rhs else prothero
+    order = METHODS[method][0]
+    dts = np.array([0.1, 0.05, 0.025, 0.0125])
+    if method == "ImplicitEuler":
+        dts = dts / 2
+    if order == 5:
+        dts = dts * 2  # stay above the rounding floor (~1e-12)
+    errs = []
+    for dt in dts:
+        s = solve(f, (0.0, 1.0), np.array([1.0, 0.0]), p, method=method, dt=dt, adaptive=False, rtol=1e-12, atol=1e-12)
+        assert s.success and s.t[-1] == pytest.approx(1.0)
+        errs.append(np.abs(s.u[-1] - prothero_exact(1.0)).max())
+    slope = fit_loglog_slope(dts, errs)
+    assert abs(slope - order) < 0.3, (method, slope)
+
+
+# ---------------------------------------------------------------- ROBER and POLLU
+@pytest.fixture(scope="module")
+def rober_ref():
+    f = lambda t, u: ROBER.f(t, u, ROBER.p)  # noqa: E731
+    j = lambda t, u: ROBER.jac(t, u, ROBER.p)  # noqa: E731
+    r = solve_ivp(f, ROBER.tspan, ROBER.u0, method="Radau", rtol=1e-12, atol=1e-16, jac=j)
+    return r.y[:, -1]
+
+
+@njit(cache=True)
+def rober_generic(t, u, p):
+    du = np.empty_like(u)
+    du[0] = -p[0] * u[0] + p[2] * u[1] * u[2]
+    du[1] = p[0] * u[0] - p[1] * u[1] * u[1] - p[2] * u[1] * u[2]
+    du[2] = p[1] * u[1] * u[1]
+    return du
+
+
+@pytest.mark.parametrize("method", ["Rodas4", "Rosenbrock23"])
+def test_rober_against_radau(method, rober_ref):
+    tol = 1e-8 if method == "Rodas4" else 1e-7
+    s = solve(rober_generic, ROBER.tspan, ROBER.u0, ROBER.p, method=method, rtol=tol, atol=1e-10)
+    assert s.success, s.message
+    np.testing.assert_allclose(s.u[-1], rober_ref, rtol=1e-4 if method == "Rodas4" else 1e-3, atol=1e-11)
+    np.testing.assert_allclose(s.u.sum(axis=1), 1.0, atol=1e-12)  # y1 + y2 + y3 = 1
+    assert s.stats.njac == s.stats.naccept + (s.stats.nreject > 0) * 0 or s.stats.njac >= s.stats.naccept
+    # analytic Jacobian and AD Jacobian give the same steps (complex step is exact)
+    s2 = solve(rober_generic, ROBER.tspan, ROBER.u0, ROBER.p, method=method, rtol=tol, atol=1e-10, jac=ROBER.jac)
+    assert s2.stats.naccept == s.stats.naccept
+    np.testing.assert_allclose(s2.u[-1], s.u[-1], rtol=1e-9)
+
+
+def test_rober_via_ode_solve_and_problem_rhs(rober_ref):
+    from sciml_lib import ode
+
+    s = ode.solve(ROBER.f, ROBER.tspan, ROBER.u0, ROBER.p, method="Rodas4", rtol=1e-8, atol=1e-10, jac=ROBER.jac)
+    assert s.success and s.method == "Rodas4"
+    np.testing.assert_allclose(s.u[-1], rober_ref, rtol=1e-4, atol=1e-11)
+    # The library's ROBER takes complex input, so the default Jacobian is the complex step (no fallback).
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        s = solve(ROBER.f, ROBER.tspan, ROBER.u0, ROBER.p, method="Rosenbrock23", rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(s.u[-1], rober_ref, rtol=1e-3, atol=1e-11)
+
+
+@njit
+def _rober_float_only(t, u, p):
+    du = np.empty(3)  # float64 storage: complex input cannot pass through
+    du[0] = -p[0] * u[0] + p[2] * u[1] * u[2]
+    du[1] = p[0] * u[0] - p[1] * u[1] ** 2 - p[2] * u[1] * u[2]
+    du[2] = p[1] * u[1] ** 2
+    return du
+
+
+def test_float_only_rhs_falls_back_to_finite_differences(rober_ref):
+    with pytest.warns(RuntimeWarning, match="finite differences"):
+        s = solve(_rober_float_only, ROBER.tspan, ROBER.u0, ROBER.p, method="Rosenbrock23", rtol=1e-7, atol=1e-10)
+    assert s.success
+    np.testing.assert_allclose(s.u[-1], rober_ref, rtol=1e-3, atol=1e-11)
+
+
+@pytest.mark.parametrize("method", ["TRBDF2", "ImplicitEuler"])
+def test_rober_newton_methods(method, rober_ref):
+    rtol = 1e-6 if method == "TRBDF2" else 1e-4
+    s = solve(rober_generic, (0.0, 100.0), ROBER.u0, ROBER.p, method=method, rtol=rtol, atol=1e-10)
+    ref = solve_ivp(lambda t, u: ROBER.f(t, u, ROBER.p), (0, 100.0), ROBER.u0, method="Radau", rtol=1e-12, atol=1e-16,
+                    jac=lambda t, u: ROBER.jac(t, u, ROBER.p)).y[:, -1]
+    assert s.success
+    # global error of a first-order method accumulates well above its local tolerance
+    np.testing.assert_allclose(s.u[-1], ref, rtol=(20 if method == "TRBDF2" else 100) * rtol, atol=1e-9)
+    np.testing.assert_allclose(s.u.sum(axis=1), 1.0, atol=1e-10)
+    assert s.stats.nnewton > 0 and s.stats.njac < s.stats.naccept  # Jacobian reuse across steps
+
+
+def test_pollu_against_radau():
+    f = lambda t, u: POLLU.f(t, u, POLLU.p)  # noqa: E731
+    j = lambda t, u: POLLU.jac(t, u, POLLU.p)  # noqa: E731
+    ref = solve_ivp(f, POLLU.tspan, POLLU.u0, method="Radau", rtol=1e-10, atol=1e-14, jac=j).y[:, -1]
+    for method, tol in (("Rodas4", 1e-8), ("Rosenbrock23", 1e-7)):
+        s = solve(POLLU.f, POLLU.tspan, POLLU.u0, POLLU.p, method=method, rtol=tol, atol=1e-12, jac=POLLU.jac)
+        assert s.success
+        big = ref > 1e-8
+        np.testing.assert_allclose(s.u[-1][big], ref[big], rtol=1e-4 if method == "Rodas4" else 2e-3)
+
+
+# ---------------------------------------------------------------- sparse and Krylov
+def test_brusselator_linear_solvers_agree():
+    pr = brusselator_2d(8)
+    S = brusselator_2d_sparsity(8)
+    tspan = (0.0, 1.0)
+    ref = solve_ivp(lambda t, u: pr.f(t, u, pr.p), tspan, pr.u0, method="Radau", rtol=1e-10, atol=1e-10,
+                    jac=lambda t, u: pr.jac(t, u, pr.p)).y[:, -1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        runs = {
+            "dense": dict(linsolve="dense"),
+            "splu-colored": dict(jac_sparsity=S),
+            "splu-user": dict(jac=pr.jac, linsolve="splu"),
+            "gmres": dict(linsolve="gmres"),
+            "gmres-ilu": dict(linsolve="gmres", precond="ilu", jac_sparsity=S),
+        }
+        for name, kw in runs.items():
+            s = solve(pr.f, tspan, pr.u0, pr.p, method="Rodas4", rtol=1e-6, atol=1e-6, **kw)
+            assert s.success, name
+            np.testing.assert_allclose(s.u[-1], ref, rtol=1e-4, atol=1e-5, err_msg=name)
+        s = solve(pr.f, tspan, pr.u0, pr.p, method="TRBDF2", rtol=1e-6, atol=1e-6, jac_sparsity=S)
+        np.testing.assert_allclose(s.u[-1], ref, rtol=1e-3, atol=1e-4)
+
+
+# ---------------------------------------------------------------- dense output, saveat
+def test_saveat_and_dense_output():
+    p = np.array([-50.0])
+    s = solve(prothero, (0.0, 2.0), np.array([1.0, 0.0]), p, rtol=1e-9, atol=1e-11, saveat=[0.5, 1.0, 1.5])
+    np.testing.assert_allclose(s.t, [0.5, 1.0, 1.5])
+    for t, u in zip(s.t, s.u):
+        np.testing.assert_allclose(u, prothero_exact(t), atol=1e-6)
+    np.testing.assert_allclose(s(0.77), prothero_exact(0.77), atol=1e-6)
+    back = solve(prothero, (2.0, 0.0), prothero_exact(2.0), np.array([-0.5]), rtol=1e-9, atol=1e-11)  # stable backwards
+    assert back.success
+    np.testing.assert_allclose(back.u[-1], prothero_exact(0.0), atol=1e-6)
+
+
+# ---------------------------------------------------------------- bad input and failure
+def test_bad_input():
+    u0 = np.array([1.0, 0.0])
+    p = np.array([-2.0])
+    cases = [
+        (dict(tspan=(0.0,)), ValueError, "tspan"),
+        (dict(tspan=(1.0, 1.0)), ValueError, "tspan"),
+        (dict(u0=np.array([np.nan, 0.0])), ValueError, "u0"),
+        (dict(rtol=0.0), ValueError, "rtol"),
+        (dict(atol=-1.0), ValueError, "atol"),
+        (dict(method="RK45"), ValueError, "method"),
+        (dict(linsolve="cholesky"), ValueError, "linsolve"),
+        (dict(jac="magic"), ValueError, "jac"),
+        (dict(adaptive=False), ValueError, "dt"),
+        (dict(saveat=[5.0]), ValueError, "saveat"),
+        (dict(max_steps=0), ValueError, "max_steps"),
+        (dict(jac_sparsity=np.eye(3)), ValueError, "jac_sparsity"),
+    ]
+    for kw, exc, name in cases:
+        args = dict(tspan=(0.0, 1.0), u0=u0)
+        args.update(kw)
+        with pytest.raises(exc, match=name):
+            solve(prothero, args.pop("tspan"), args.pop("u0"), p, **args)
+    with pytest.raises(ValueError, match="f"):
+        solve(lambda t, u, p: np.ones(3), (0.0, 1.0), u0, p)
+    with pytest.raises(TypeError, match="f"):
+        solve(3.0, (0.0, 1.0), u0, p)
+
+
+@njit(cache=True)
+def blowup(t, u, p):
+    du = np.empty_like(u)
+    du[0] = u[0] * u[0]
+    return du
+
+
+@pytest.mark.parametrize("method", sorted(METHODS))
+def test_failure_paths(method):
+    s = solve(rober_generic, ROBER.tspan, ROBER.u0, ROBER.p, method=method, max_steps=5)
+    assert not s.success and "max_steps" in s.message
+    # u' = u^2, u(0) = 1 blows up at t = 1: the solver must stop with a reason, not hang
+    s = solve(blowup, (0.0, 2.0), np.array([1.0]), np.zeros(1), method=method, max_steps=20_000)
+    assert not s.success and s.t[-1] < 1.0 + 1e-3
+    assert s.message
+
+
+def test_hires_against_radau_and_complex_jacobian():
+    from sciml_lib.ad.forward import rhs_jacobian, supports_complex
+    from sciml_lib.problems.hires import HIRES
+
+    # the generic HIRES right-hand side is complex-capable: AD Jacobian == analytic Jacobian
+    u = np.linspace(0.1, 0.8, 8)
+    assert supports_complex(HIRES.f, 0.0, u, HIRES.p)
+    np.testing.assert_allclose(rhs_jacobian(HIRES.f, 0.0, u, HIRES.p), HIRES.jac(0.0, u, HIRES.p), rtol=1e-14, atol=1e-14)
+    ref = solve_ivp(lambda t, y: HIRES.f(t, y, HIRES.p), HIRES.tspan, HIRES.u0, method="Radau", rtol=1e-11, atol=1e-14,
+                    jac=lambda t, y: HIRES.jac(t, y, HIRES.p)).y[:, -1]
+    s = solve(HIRES.f, HIRES.tspan, HIRES.u0, HIRES.p, method="Rodas4", rtol=1e-8, atol=1e-12)
+    assert s.success
+    np.testing.assert_allclose(s.u[-1], ref, rtol=1e-5)
