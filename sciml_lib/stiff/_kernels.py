@@ -13,9 +13,9 @@ import math
 
 import numpy as np
 from numba import njit
+from sciml_lib.ad._numba_jac import CS_H, _jac_cs_dense_nb
 
 SQRT_EPS = math.sqrt(np.finfo(float).eps)
-CS_H = 1e-100
 
 # status codes returned by the drivers
 OK, MAX_STEPS, DT_SMALL, FAILED = 0, 1, 2, 3
@@ -80,15 +80,7 @@ def jac_eval(f, fc, jac, jmode, t, u, p, f0, J):
     1 forward differences, 2 the user's ``jac``. Returns the number of f evaluations."""
     n = u.size
     if jmode == 0:
-        uc = np.empty(n, dtype=np.complex128)
-        for i in range(n):
-            uc[i] = u[i]
-        for j in range(n):
-            uc[j] = complex(u[j], CS_H)
-            y = fc(t, uc, p)
-            for i in range(n):
-                J[i, j] = y[i].imag / CS_H
-            uc[j] = u[j]
+        _jac_cs_dense_nb(fc, t, u, p, J)
         return n
     elif jmode == 1:
         up = u.copy()
