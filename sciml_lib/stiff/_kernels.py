@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 from numba import njit
-from sciml_lib.ad._numba_jac import CS_H, _jac_cs_dense_nb
+from sciml_lib.ad._numba_jac import CS_H, _jac_cs_dense_nb, _jac_fd_dense_nb
 
 SQRT_EPS = math.sqrt(np.finfo(float).eps)
 
@@ -83,15 +83,7 @@ def jac_eval(f, fc, jac, jmode, t, u, p, f0, J):
         _jac_cs_dense_nb(fc, t, u, p, J)
         return n
     elif jmode == 1:
-        up = u.copy()
-        for j in range(n):
-            h = SQRT_EPS * max(1.0, abs(u[j]))
-            up[j] = u[j] + h
-            h = up[j] - u[j]
-            y = f(t, up, p)
-            for i in range(n):
-                J[i, j] = (y[i] - f0[i]) / h
-            up[j] = u[j]
+        _jac_fd_dense_nb(f, t, u, p, f0, J)
         return n
     else:
         Ju = jac(t, u, p)
