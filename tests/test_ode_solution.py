@@ -60,3 +60,27 @@ def test_solution_call_shapes_and_span():
         nodense(0.5)
     with pytest.raises(ValueError, match="u"):
         ODESolution(t, u[:5], sol.stats, True, "ok", "test")
+
+
+def test_shared_input_checks_name_the_argument():
+    import pytest as _pytest
+
+    from sciml_lib.ode import validation as v
+
+    assert v.check_tspan([0, 2]) == (0.0, 2.0)
+    np.testing.assert_array_equal(v.check_u0(3.0), [3.0])
+    with _pytest.raises(ValueError, match="u0"):
+        v.check_u0(3.0, allow_scalar=False)
+    for bad, fn, name in [
+        ((0.0, 0.0), v.check_tspan, "tspan"),
+        ((0.0, np.inf), v.check_tspan, "tspan"),
+        ([np.nan], v.check_u0, "u0"),
+        (0.0, v.check_rtol, "rtol"),
+        (True, v.check_rtol, "rtol"),
+        (0, v.check_max_steps, "max_steps"),
+    ]:
+        with _pytest.raises(ValueError, match=name):
+            fn(bad)
+    with _pytest.raises(ValueError, match="saveat"):
+        v.check_saveat([0.5, 3.0], 0.0, 1.0)
+    np.testing.assert_array_equal(v.check_saveat([1.0, 0.5], 0.0, 1.0), [1.0, 0.5])

@@ -47,6 +47,7 @@ from numba.core.dispatcher import Dispatcher
 
 from .solution import ODESolution, ODEStats, hermite_interpolant
 from .tableaus import TABLEAUS, ButcherTableau
+from .validation import check_max_steps, check_rtol, check_saveat, check_tspan, check_u0
 
 __all__ = ["solve", "RKDenseOutput"]
 
@@ -664,31 +665,10 @@ def solve(
 def _solve_explicit(f, tspan, u0, p, tab: ButcherTableau, rtol, atol, dt, adaptive, saveat, dense, max_steps,
                     specialize=False):
     # ---------------------------------------------------------------- validate
-    try:
-        tspan_arr = np.asarray(tspan, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"tspan: expected two numbers (t0, t1): {exc}") from exc
-    if tspan_arr.shape != (2,):
-        raise ValueError(f"tspan: expected (t0, t1), got {np.shape(tspan)}")
-    if not np.all(np.isfinite(tspan_arr)):
-        raise ValueError("tspan: must be finite")
-    t0, t1 = float(tspan_arr[0]), float(tspan_arr[1])
-    if t0 == t1:
-        raise ValueError("tspan: t0 == t1 (empty interval)")
-    try:
-        u0a = np.array(u0, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"u0: expected a numeric array: {exc}") from exc
-    if u0a.ndim == 0:
-        u0a = u0a.reshape(1)
-    if u0a.ndim != 1 or u0a.size == 0:
-        raise ValueError(f"u0: expected a non-empty 1-D array, got shape {u0a.shape}")
-    if not np.all(np.isfinite(u0a)):
-        raise ValueError("u0: contains non-finite values")
-    u0a = np.ascontiguousarray(u0a)
+    t0, t1 = check_tspan(tspan)
+    u0a = check_u0(u0)
     n = u0a.size
-    if isinstance(rtol, bool) or not np.isscalar(rtol) or not np.isfinite(rtol) or rtol <= 0:
-        raise ValueError(f"rtol: must be a positive finite number, got {rtol!r}")
+    check_rtol(rtol)
     atol_a = np.array(atol, dtype=float)
     if atol_a.ndim == 0:
         atol_a = np.full(n, float(atol_a))
@@ -696,8 +676,7 @@ def _solve_explicit(f, tspan, u0, p, tab: ButcherTableau, rtol, atol, dt, adapti
         raise ValueError(f"atol: must be a scalar or have the shape of u0 {u0a.shape}")
     if not np.all(np.isfinite(atol_a)) or np.any(atol_a <= 0):
         raise ValueError(f"atol: must be positive and finite, got {atol!r}")
-    if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
-        raise ValueError(f"max_steps: must be a positive integer, got {max_steps!r}")
+    check_max_steps(max_steps)
     if dt is not None:
         if not np.isscalar(dt) or not np.isfinite(dt) or dt == 0:
             raise ValueError(f"dt: must be a nonzero finite number, got {dt!r}")
@@ -706,11 +685,8 @@ def _solve_explicit(f, tspan, u0, p, tab: ButcherTableau, rtol, atol, dt, adapti
         why = f"method {tab.name!r} has no error estimator" if not tab.adaptive else "adaptive=False"
         raise ValueError(f"dt: a fixed step is required ({why})")
     if saveat is not None:
-        sa = np.atleast_1d(np.asarray(saveat, dtype=float)).ravel()
         lo, hi = min(t0, t1), max(t0, t1)
-        tol = 1e-12 * max(1.0, abs(lo), abs(hi))
-        if not np.all(np.isfinite(sa)) or sa.min() < lo - tol or sa.max() > hi + tol:
-            raise ValueError(f"saveat: times must lie in the span [{lo}, {hi}]")
+        sa = check_saveat(saveat, t0, t1)
         sa = np.clip(np.sort(sa), lo, hi)
         if t1 < t0:
             sa = sa[::-1].copy()

@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike
 
 from sciml_lib.ad import _numba_jac as nj
 from sciml_lib.ode.solution import ODESolution, ODEStats, hermite_interpolant
+from sciml_lib.ode.validation import check_max_steps, check_rtol, check_saveat, check_tspan, check_u0
 
 from . import _kernels as K
 from . import _pystep as P
@@ -75,41 +76,15 @@ def _typed_check(f: Any, fc: Any, jac: Any) -> bool:
 def _validate(f: Any, tspan: Any, u0: Any, rtol: Any, atol: Any, dt: Any, saveat: Any, max_steps: Any) -> tuple:
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
-    try:
-        ts = np.asarray(tspan, dtype=float).reshape(-1)
-    except (TypeError, ValueError):
-        raise TypeError("tspan must be a pair of numbers (t0, t1)") from None
-    if ts.size != 2:
-        raise ValueError(f"tspan must have length 2, got {ts.size}")
-    if not np.all(np.isfinite(ts)):
-        raise ValueError("tspan must be finite")
-    t0, t1 = float(ts[0]), float(ts[1])
-    if t0 == t1:
-        raise ValueError("tspan must have nonzero length (t0 != t1)")
-    try:
-        u = np.array(u0, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError("u0 must be an array of real numbers") from None
-    if u.ndim != 1 or u.size == 0:
-        raise ValueError(f"u0 must be a non-empty 1-D array, got shape {u.shape}")
-    if not np.all(np.isfinite(u)):
-        raise ValueError("u0 must be finite")
-    for name, v in (("rtol", rtol), ("atol", atol)):
-        if not isinstance(v, (numbers.Real, np.floating)) or not v > 0 or not math.isfinite(v):
-            raise ValueError(f"{name} must be a positive finite number, got {v!r}")
+    t0, t1 = check_tspan(tspan)
+    u = check_u0(u0, allow_scalar=False)
+    check_rtol(rtol)
+    if not isinstance(atol, (numbers.Real, np.floating)) or not atol > 0 or not math.isfinite(atol):
+        raise ValueError(f"atol must be a positive finite number, got {atol!r}")
     if dt is not None and (not isinstance(dt, (numbers.Real, np.floating)) or not dt > 0 or not math.isfinite(dt)):
         raise ValueError(f"dt must be a positive number, got {dt!r}")
-    if not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
-        raise ValueError(f"max_steps must be a positive int, got {max_steps!r}")
-    sv = None
-    if saveat is not None:
-        sv = np.atleast_1d(np.asarray(saveat, dtype=float))
-        if sv.ndim != 1 or not np.all(np.isfinite(sv)):
-            raise ValueError("saveat must be a 1-D array of finite times")
-        lo, hi = min(t0, t1), max(t0, t1)
-        tol = 1e-12 * max(1.0, abs(lo), abs(hi))
-        if np.any(sv < lo - tol) or np.any(sv > hi + tol):
-            raise ValueError(f"saveat: times outside tspan [{lo}, {hi}]")
+    check_max_steps(max_steps)
+    sv = None if saveat is None else check_saveat(saveat, t0, t1)
     return t0, t1, u, sv
 
 
