@@ -323,3 +323,37 @@ def test_stiff_method_names_are_forwarded():
     sol = solve(ROBER.f, (0.0, 1.0), ROBER.u0, ROBER.p, method=method, rtol=1e-6, atol=1e-10, jac=ROBER.jac)
     assert isinstance(sol, ODESolution) and sol.success
     assert abs(sol.u[-1].sum() - 1.0) < 1e-6  # ROBER conserves y1 + y2 + y3
+
+
+# ----------------------------------------------------------------------------- tuple-returning right-hand sides
+def test_tuple_rhs_gives_the_same_solution_as_the_array_rhs():
+    """lorenz_rhs_tuple is the same arithmetic as lorenz_rhs: identical steps, states and dense output."""
+    from sciml_lib.problems import lorenz_rhs_tuple
+
+    for method in ("DP5", "Tsit5", "Vern7"):
+        kw = dict(method=method, rtol=1e-9, atol=1e-9)
+        a = solve(LORENZ.f, (0.0, 5.0), LORENZ.u0, LORENZ.p, **kw)
+        b = solve(lorenz_rhs_tuple, (0.0, 5.0), LORENZ.u0, LORENZ.p, **kw)
+        assert a.stats == b.stats
+        np.testing.assert_array_equal(a.u, b.u)
+        tq = np.linspace(0.1, 4.9, 17)
+        np.testing.assert_array_equal(a(tq), b(tq))
+    c = solve(lorenz_rhs_tuple, (0.0, 5.0), LORENZ.u0, LORENZ.p, method="DP5", saveat=[1.0, 2.5], dense=False)
+    d = solve(LORENZ.f, (0.0, 5.0), LORENZ.u0, LORENZ.p, method="DP5", saveat=[1.0, 2.5], dense=False)
+    np.testing.assert_array_equal(c.u, d.u)
+
+
+def test_tuple_rhs_fixed_step_and_plain_python():
+    @njit
+    def osc(t, u, p):
+        return u[1], -u[0]
+
+    exact = np.array([np.cos(1.0), -np.sin(1.0)])
+    a = solve(osc, (0.0, 1.0), [1.0, 0.0], method="RK4", dt=0.01)
+    assert np.abs(a.u[-1] - exact).max() < 1e-9
+    b = solve(osc.py_func, (0.0, 1.0), [1.0, 0.0], method="RK4", dt=0.01)
+    np.testing.assert_allclose(a.u, b.u, rtol=1e-14, atol=1e-15)
+    with pytest.raises(ValueError, match="f: returned a tuple of length 2"):
+        solve(osc, (0.0, 1.0), [1.0, 0.0, 0.0], method="DP5")
+    with pytest.raises(TypeError, match="f: a returned tuple must hold floats"):
+        solve(lambda t, u, p: (u[0], "x"), (0.0, 1.0), [1.0, 0.0], method="DP5")

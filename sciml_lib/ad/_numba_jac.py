@@ -28,7 +28,7 @@ def is_numba(f: Callable) -> bool:
 
 
 # -- dense ------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _jac_cs_dense_nb(f, t, u, p, out):
     n = u.size
     uc = np.empty(n, dtype=np.complex128)
@@ -43,7 +43,7 @@ def _jac_cs_dense_nb(f, t, u, p, out):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _jac_fd_dense_nb(f, t, u, p, f0, out):
     n = u.size
     up = u.copy()

@@ -182,7 +182,8 @@ class ODESolution:
         self.interpolant = interpolant
         span = getattr(interpolant, "t", None)
         if span is not None and np.size(span) > 0:
-            self._span = (float(np.min(span)), float(np.max(span)))
+            a, b = float(span[0]), float(span[-1])  # step times are monotone
+            self._span = (min(a, b), max(a, b))
         elif self.t.size:
             self._span = (float(self.t.min()), float(self.t.max()))
         else:

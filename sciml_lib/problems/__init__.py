@@ -30,7 +30,7 @@ from .base import ODEProblem
 from .brusselator import brusselator_2d, brusselator_2d_jac, brusselator_2d_rhs, brusselator_2d_sparsity
 from .hires import HIRES, hires_jac, hires_rhs
 from .chemistry import POLLU, POLLU_REACTANTS, POLLU_STOICHIOMETRY, ROBER, pollu_jac, pollu_rhs, rober_jac, rober_rhs
-from .lorenz import LORENZ, lorenz_components, lorenz_jac, lorenz_rhs, lorenz_rhs_jax
+from .lorenz import LORENZ, lorenz_components, lorenz_jac, lorenz_rhs, lorenz_rhs_jax, lorenz_rhs_tuple
 from .pleiades import PLEIADES, pleiades_rhs
 from .small import (
     FITZHUGH_NAGUMO,
@@ -73,6 +73,7 @@ __all__ = [
     "brusselator_2d_sparsity",
     "lorenz_components",
     "lorenz_rhs",
+    "lorenz_rhs_tuple",
     "lorenz_rhs_jax",
     "lorenz_jac",
     "lotka_volterra_rhs",

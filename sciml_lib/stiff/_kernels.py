@@ -15,14 +15,15 @@ import numpy as np
 from numba import njit
 from sciml_lib.ad._numba_jac import CS_H, _jac_cs_dense_nb, _jac_fd_dense_nb
 
-SQRT_EPS = math.sqrt(np.finfo(float).eps)
+_EPS = float(np.finfo(float).eps)
+SQRT_EPS = math.sqrt(_EPS)
 
 # status codes returned by the drivers
 OK, MAX_STEPS, DT_SMALL, FAILED = 0, 1, 2, 3
 
 
 # -- linear algebra ------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def lu_factor(A, piv):
     """In-place LU with partial pivoting; returns False when singular."""
     n = A.shape[0]
@@ -51,7 +52,7 @@ def lu_factor(A, piv):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def lu_solve(LU, piv, b):
     """Solve in place ``LU x = b`` (b overwritten by x)."""
     n = LU.shape[0]
@@ -74,7 +75,7 @@ def lu_solve(LU, piv, b):
 
 
 # -- Jacobian -----------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def jac_eval(f, fc, jac, jmode, t, u, p, f0, J):
     """Fill ``J`` with df/du: jmode 0 complex step (``fc`` is ``f`` on complex arrays),
     1 forward differences, 2 the user's ``jac``. Returns the number of f evaluations."""
@@ -104,7 +105,7 @@ def no_fc(t, u, p):  # placeholder passed when f does not accept complex input
 
 
 # -- helpers ---------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def err_norm(e, u, unew, rtol, atol):
     n = u.size
     s = 0.0
@@ -115,7 +116,7 @@ def err_norm(e, u, unew, rtol, atol):
     return math.sqrt(s / n)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def initial_dt(f, t0, u0, f0, p, rtol, atol, order, tdir, tspan_len):
     n = u0.size
     d0 = 0.0
@@ -159,7 +160,7 @@ def _grow(ts, us, dus, k):
     return ts2, us2, dus2
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _controller(err, errold, k, first, last_rejected):
     safety = 0.9
     if err == 0.0:
@@ -229,7 +230,7 @@ def rodas_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
             break
         if tdir * (t + tdir * h - t1) > -1e-12 * span:
             h = abs(t1 - t)
-        if h <= 10 * np.finfo(np.float64).eps * max(abs(t), 1.0):
+        if h <= 10 * _EPS * max(abs(t), 1.0):
             status = DT_SMALL
             break
         hs = tdir * h
@@ -243,6 +244,7 @@ def rodas_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
                 dT[i] = (ft[i] - f0[i]) / dt_t
             need_jac = False
         inv = 1.0 / (gam * hs)
+        ihs = 1.0 / hs
         for i in range(n):
             for j in range(n):
                 W[i, j] = -J[i, j]
@@ -261,13 +263,15 @@ def rodas_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
                 else:
                     fi = f(t + c[st] * hs, ui, p)
                     nf += 1
+                dh = d[st] * hs
                 for i in range(n):
-                    acc = fi[i] + d[st] * hs * dT[i]
+                    acc = 0.0
                     for j in range(st):
-                        acc += C[st, j] * K[j, i] / hs
-                    rhs[i] = acc
+                        acc += C[st, j] * K[j, i]
+                    rhs[i] = fi[i] + dh * dT[i] + acc * ihs
                 lu_solve(W, piv, rhs)
-                K[st] = rhs
+                for i in range(n):
+                    K[st, i] = rhs[i]
             for i in range(n):
                 a = u[i]
                 b = 0.0
@@ -290,15 +294,17 @@ def rodas_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
             continue
         if (not adaptive) or err <= 1.0:
             t = t + hs
-            u[:] = unew
+            for i in range(n):
+                u[i] = unew[i]
             f0 = f(t, u, p)
             nf += 1
             naccept += 1
             nfail = 0
             ts, us, dus = _grow(ts, us, dus, npts)
             ts[npts] = t
-            us[npts] = u
-            dus[npts] = f0
+            for i in range(n):
+                us[npts, i] = u[i]
+                dus[npts, i] = f0[i]
             npts += 1
             need_jac = True
             if adaptive:
@@ -367,7 +373,7 @@ def ros23_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
             break
         if tdir * (t + tdir * h - t1) > -1e-12 * span:
             h = abs(t1 - t)
-        if h <= 10 * np.finfo(np.float64).eps * max(abs(t), 1.0):
+        if h <= 10 * _EPS * max(abs(t), 1.0):
             status = DT_SMALL
             break
         hs = tdir * h
@@ -422,14 +428,16 @@ def ros23_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
             continue
         if (not adaptive) or err <= 1.0:
             t = t + hs
-            u[:] = unew
+            for i in range(n):
+                u[i] = unew[i]
             f0 = f2  # FSAL
             naccept += 1
             nfail = 0
             ts, us, dus = _grow(ts, us, dus, npts)
             ts[npts] = t
-            us[npts] = u
-            dus[npts] = f0
+            for i in range(n):
+                us[npts, i] = u[i]
+                dus[npts, i] = f0[i]
             npts += 1
             need_jac = True
             if adaptive:
@@ -460,6 +468,15 @@ _COMMON = (types.FunctionType(F_SIG), types.FunctionType(FC_SIG), types.Function
 _RODAS_ARGS = _COMMON + (ARR2, ARR2, types.float64, ARR, ARR, ARR, ARR, types.float64)
 
 _DRIVERS: dict = {}
+
+
+def specialized_driver(name: str, f, fc, jac):
+    """The loop ``name`` specialised on ``(f, fc, jac)`` and cached on disk, or None when they are not
+    importable module-level functions (see :mod:`sciml_lib._specialize`)."""
+    from sciml_lib._specialize import generated_driver
+
+    py = rodas_solve if name == "rodas" else ros23_solve
+    return generated_driver(py, {"f": f, "fc": fc, "jac": jac}, name)
 
 
 def driver(name: str, typed: bool):

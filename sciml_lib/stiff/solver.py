@@ -108,6 +108,7 @@ def solve(
     linsolve: str | None = None,
     precond: str | None = None,
     gmres_rtol: float | None = None,
+    specialize: bool = False,
 ) -> ODESolution:
     r"""Solve a stiff ODE :math:`u' = f(t, u, p)` on ``tspan`` with an implicit method.
 
@@ -163,6 +164,13 @@ def solve(
         Relative residual tolerance of GMRES; default :math:`\max(10^{-7}, 10^{-2}\,\mathrm{rtol})`
         (a finite-difference JVP is only accurate to about :math:`10^{-8}`, so
         tighter tolerances stagnate).
+
+    specialize : bool
+        For the compiled Rosenbrock path: compile the stepping loop for this
+        ``f`` (and ``jac``) rather than passing them as function pointers.
+        Calls are then direct, and a solve costs about 0.15 ms less (the
+        conversion of the functions to pointers); the one-off compilation
+        (several seconds) is cached on disk for module-level functions.
 
     Returns
     -------
@@ -249,13 +257,16 @@ def solve(
         if isinstance(p, np.ndarray) and p.dtype == np.float64 and p.ndim == 1:
             pp = np.array(p, order="C")
             typed = _typed_ok(f, fc, jacf)
-        if method in ("Rodas4", "Rodas5"):
+        name = "rodas" if method in ("Rodas4", "Rodas5") else "ros23"
+        rest: tuple = (jmode, t0, t1, u, pp, float(rtol), float(atol), dt0, bool(adaptive), int(max_steps))
+        if name == "rodas":
             tb = RODAS4 if method == "Rodas4" else RODAS5
-            out = K.driver("rodas", typed)(f, fc, jacf, jmode, t0, t1, u, pp, float(rtol), float(atol), dt0, bool(adaptive),
-                                           int(max_steps), tb.A, tb.C, tb.gamma, tb.c, tb.d, tb.m, tb.e, float(tb.error_order))
+            rest += (tb.A, tb.C, tb.gamma, tb.c, tb.d, tb.m, tb.e, float(tb.error_order))
+        drv = K.specialized_driver(name, f, fc, jacf) if (specialize or not typed) else None
+        if drv is not None:
+            out = drv(*rest)
         else:
-            out = K.driver("ros23", typed)(f, fc, jacf, jmode, t0, t1, u, pp, float(rtol), float(atol), dt0, bool(adaptive),
-                                           int(max_steps))
+            out = K.driver(name, typed)(f, fc, jacf, *rest)
         status, ts, us, dus, nf, nacc, nrej, njac, nlu = out
         stats = ODEStats(int(nf), int(nacc), int(nrej), int(njac), int(nlu), 0)
     else:
