@@ -293,3 +293,34 @@ def test_specialized_rosenbrock_loop_matches_the_function_pointer_loop():
 
     c = solve(local_decay, (0.0, 1.0), [1.0], np.array([50.0]), method="Rodas4", rtol=1e-8, atol=1e-10, specialize=True)
     assert c.success and abs(c.u[-1, 0] - np.exp(-50.0)) < 1e-8
+
+
+@njit(cache=True)
+def switched_decay(t, u, p):
+    """u' = -u + (5 if t >= 1 else 0): a forcing that jumps at t = 1."""
+    out = np.empty_like(u)
+    out[0] = -u[0] + (5.0 if t >= 1.0 else 0.0)
+    return out
+
+
+def _switched_exact(t):
+    return np.exp(-t) if t < 1.0 else np.exp(-t) + 5.0 * (1.0 - np.exp(-(t - 1.0)))
+
+
+@pytest.mark.parametrize("method", ["Rodas4", "Rosenbrock23", "TRBDF2"])
+def test_tstops_end_a_step_at_a_jump(method):
+    """With tstops a step ends exactly at the jump; the solution then meets the (piecewise) exact one."""
+    kw = dict(method=method, rtol=1e-8, atol=1e-10)
+    s = solve(switched_decay, (0.0, 3.0), [1.0], (), tstops=[1.0], **kw)
+    assert s.success and 1.0 in s.t
+    assert abs(s.u[-1, 0] - _switched_exact(3.0)) < 1e-5  # global error of order-2 methods: ~100 x rtol
+    back = solve(switched_decay, (3.0, 0.5), s.u[-1], (), tstops=[1.0], **kw)  # backwards too
+    assert back.success and 1.0 in back.t
+
+
+def test_tstops_bad_input():
+    with pytest.raises(ValueError, match="tstops"):
+        solve(switched_decay, (0.0, 3.0), [1.0], (), tstops=[4.0])
+    with pytest.raises(ValueError, match="tstops"):
+        solve(switched_decay, (0.0, 3.0), [1.0], (), tstops=[np.nan])
+    assert brusselator_2d(4).tstops == (1.1,)

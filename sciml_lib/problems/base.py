@@ -71,6 +71,10 @@ class ODEProblem:
         One line on the model.
     labels : tuple of str
         Names of the state components (for plots).
+    tstops : tuple of float
+        Times where ``f`` is discontinuous in ``t`` (e.g. a forcing switched
+        on); pass them to ``sciml_lib.stiff.solve(..., tstops=...)`` so that
+        steps end there instead of straddling the jump.
     """
 
     name: str
@@ -84,6 +88,7 @@ class ODEProblem:
     f_jax: Callable[..., Any] | None = None
     description: str = ""
     labels: tuple[str, ...] = field(default=())
+    tstops: tuple[float, ...] = field(default=())
 
     def __post_init__(self) -> None:
         u0 = np.array(self.u0, dtype=float)

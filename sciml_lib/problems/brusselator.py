@@ -137,4 +137,5 @@ def brusselator_2d(N: int = 32, *, A: float = 3.4, B: float = 1.0, alpha: float 
         stiff=True,
         reference="hairer1996solving",
         description="reaction-diffusion Brusselator on a periodic grid with localised forcing",
+        tstops=(1.1,),  # the forcing switches on at t = 1.1
     )

@@ -108,30 +108,43 @@ def _controller(err: float, errold: float, k: float, first: bool, last_rejected:
 class _Loop:
     """Bookkeeping shared by the Python steppers."""
 
-    def __init__(self, t0: float, t1: float, u0: np.ndarray, f0: np.ndarray) -> None:
+    def __init__(self, t0: float, t1: float, u0: np.ndarray, f0: np.ndarray, tstops: Any = ()) -> None:
         self.tdir = 1.0 if t1 > t0 else -1.0
         self.span = abs(t1 - t0)
         self.t1 = t1
+        # the stops strictly inside the span, in the order they are reached
+        self.stops = sorted((float(s) for s in tstops if self.tdir * (s - t0) > 0 and self.tdir * (t1 - s) > 0),
+                            key=lambda s: self.tdir * s)
         self.ts, self.us, self.dus = [t0], [u0.copy()], [f0.copy()]
         self.naccept = self.nreject = 0
         self.errold, self.first, self.last_rejected = 1.0, True, False
 
     def clip(self, t: float, h: float) -> float:
-        if self.tdir * (t + self.tdir * h - self.t1) > -1e-12 * self.span:
-            return abs(self.t1 - t)
+        """The step from ``t``: ``h``, shortened to end exactly at the next stop or at ``t1``."""
+        while self.stops and self.tdir * (self.stops[0] - t) <= 1e-12 * self.span:
+            self.stops.pop(0)
+        target = self.stops[0] if self.stops else self.t1
+        if self.tdir * (t + self.tdir * h - target) > -1e-12 * self.span:
+            return abs(target - t)
         return h
+
+    def land(self, t: float) -> float:
+        """``t`` snapped onto the next stop when a step was clipped to end there."""
+        if self.stops and abs(t - self.stops[0]) <= 1e-12 * self.span:
+            return self.stops[0]
+        return t
 
     def too_small(self, t: float, h: float) -> bool:
         return h <= 10 * EPS * max(abs(t), 1.0)
 
 
 def rosenbrock(F: Counter, jp: JacobianProvider, ls: Any, tab: RosenbrockTableau, t0: float, t1: float, u0: np.ndarray,
-               rtol: float, atol: float, dt0: float | None, adaptive: bool, max_steps: int) -> tuple:
+               rtol: float, atol: float, dt0: float | None, adaptive: bool, max_steps: int, tstops: Any = ()) -> tuple:
     """Hairer-Wanner-form Rosenbrock method with any linear solver."""
     u = u0.copy()
     t = t0
     f0 = F(t, u)
-    L = _Loop(t0, t1, u, f0)
+    L = _Loop(t0, t1, u, f0, tstops)
     h = dt0 if dt0 else _initial_dt(F, t, u, f0, rtol, atol, tab.error_order - 1, L.tdir, L.span)
     need_jac, status, nfail = True, OK, 0
     s = tab.stages
@@ -174,7 +187,7 @@ def rosenbrock(F: Counter, jp: JacobianProvider, ls: Any, tab: RosenbrockTableau
             L.last_rejected = True
             continue
         if not adaptive or err <= 1.0:
-            t += hs
+            t = L.land(t + hs)
             u = unew
             f0 = F(t, u)
             L.naccept += 1
@@ -195,14 +208,14 @@ def rosenbrock(F: Counter, jp: JacobianProvider, ls: Any, tab: RosenbrockTableau
 
 
 def rosenbrock23(F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1: float, u0: np.ndarray,
-                 rtol: float, atol: float, dt0: float | None, adaptive: bool, max_steps: int) -> tuple:
+                 rtol: float, atol: float, dt0: float | None, adaptive: bool, max_steps: int, tstops: Any = ()) -> tuple:
     """Shampine-Reichelt Rosenbrock 2(3) with any linear solver."""
     dd = 1.0 / (2.0 + math.sqrt(2.0))
     e32 = 6.0 + math.sqrt(2.0)
     u = u0.copy()
     t = t0
     f0 = F(t, u)
-    L = _Loop(t0, t1, u, f0)
+    L = _Loop(t0, t1, u, f0, tstops)
     h = dt0 if dt0 else _initial_dt(F, t, u, f0, rtol, atol, 2, L.tdir, L.span)
     need_jac, status, nfail = True, OK, 0
     J = None
@@ -244,7 +257,7 @@ def rosenbrock23(F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1: float
             L.last_rejected = True
             continue
         if not adaptive or err <= 1.0:
-            t += hs
+            t = L.land(t + hs)
             u = unew
             f0 = f2
             L.naccept += 1
@@ -265,7 +278,7 @@ def rosenbrock23(F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1: float
 
 
 def sdirk(method: str, F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1: float, u0: np.ndarray,
-          rtol: float, atol: float, dt0: float | None, adaptive: bool, max_steps: int,
+          rtol: float, atol: float, dt0: float | None, adaptive: bool, max_steps: int, tstops: Any = (),
           newton_maxiter: int = 8, newton_kappa: float = 0.01) -> tuple:
     r"""Implicit Euler or TR-BDF2 with simplified Newton, Jacobian reuse and error filtering.
 
@@ -280,7 +293,7 @@ def sdirk(method: str, F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1:
     u = u0.copy()
     t = t0
     f0 = F(t, u)
-    L = _Loop(t0, t1, u, f0)
+    L = _Loop(t0, t1, u, f0, tstops)
     if method == "ImplicitEuler":
         d, kerr, order = 1.0, 2.0, 1
     else:
@@ -354,7 +367,7 @@ def sdirk(method: str, F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1:
                     unew, fnew = z2, f2
                     est = hs * (berr[0] * f0 + berr[1] * f1 + berr[2] * f2)
             if ok:
-                e = ls.solve(est / dh) * dh  # filtered estimate (I - dhJ)^{-1} est
+                e = ls.solve(est / dh)  # filtered estimate (I - dhJ)^{-1} est = (I/dh - J)^{-1} (est/dh)
                 err = _wnorm(e, u, unew, rtol, atol)
                 ok = math.isfinite(err)
         if not ok:
@@ -370,7 +383,7 @@ def sdirk(method: str, F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1:
                 L.last_rejected = True
             continue
         if not adaptive or err <= 1.0:
-            t += hs
+            t = L.land(t + hs)
             u = unew
             f0 = F(t, u)
             L.naccept += 1

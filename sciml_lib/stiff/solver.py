@@ -109,6 +109,7 @@ def solve(
     precond: str | None = None,
     gmres_rtol: float | None = None,
     specialize: bool = False,
+    tstops: ArrayLike | None = None,
 ) -> ODESolution:
     r"""Solve a stiff ODE :math:`u' = f(t, u, p)` on ``tspan`` with an implicit method.
 
@@ -172,6 +173,14 @@ def solve(
         conversion of the functions to pointers); the one-off compilation
         (several seconds) is cached on disk for module-level functions.
 
+    tstops : array_like, optional
+        Times inside ``tspan`` at which a step must end, such as the times
+        where ``f`` jumps in ``t`` (``ODEProblem.tstops``). A step that
+        straddles a jump has an :math:`O(h)` local error that the error
+        estimate may not see (on the Brusselator, whose forcing switches on
+        at :math:`t = 1.1`, Rodas4's error at rtol 1e-4 drops from about
+        1.3e-4 to 3.5e-5). Runs the Python stepping loop.
+
     Returns
     -------
     ODESolution
@@ -208,6 +217,15 @@ def solve(
         raise ValueError(f"f: returned shape {du0.shape}, expected {u.shape}")
     if not np.all(np.isfinite(du0)):
         raise ValueError("f: returned non-finite values at (t0, u0)")
+    stops: tuple = ()
+    if tstops is not None:
+        ts_arr = np.atleast_1d(np.asarray(tstops, dtype=float))
+        if ts_arr.ndim != 1 or not np.all(np.isfinite(ts_arr)):
+            raise ValueError("tstops must be a 1-D array of finite times")
+        lo, hi = min(t0, t1), max(t0, t1)
+        if np.any((ts_arr < lo) | (ts_arr > hi)):
+            raise ValueError(f"tstops must lie inside tspan [{lo}, {hi}], got {ts_arr.tolist()}")
+        stops = tuple(float(x) for x in ts_arr if lo < x < hi)
     n = u.size
     plan = None
     if jac_sparsity is not None:
@@ -242,7 +260,8 @@ def solve(
             mode = "fd"
     dt0 = float(dt) if dt is not None else 0.0
     compiled = (
-        linsolve == "dense"
+        not stops
+        and linsolve == "dense"
         and plan is None
         and method in ("Rodas4", "Rodas5", "Rosenbrock23")
         and nj.is_numba(f)
@@ -275,7 +294,7 @@ def solve(
         ls = make_linsolve(linsolve, precond, gmres_rtol if gmres_rtol is not None else max(1e-7, 1e-2 * float(rtol)))
         if linsolve == "gmres" and precond == "ilu" and plan is None and mode != "user":
             raise ValueError("precond: 'ilu' needs jac_sparsity or a sparse jac")
-        args = (t0, t1, u, float(rtol), float(atol), dt0 or None, bool(adaptive), int(max_steps))
+        args = (t0, t1, u, float(rtol), float(atol), dt0 or None, bool(adaptive), int(max_steps), stops)
         if method in ("Rodas4", "Rodas5"):
             tab = RODAS4 if method == "Rodas4" else RODAS5
             status, L, njac, nlu, nnewton = P.rosenbrock(F, jp, ls, tab, *args)
