@@ -29,7 +29,7 @@ JAX-traceable right-hand side that traces the same scalar arithmetic.
 from .base import ODEProblem
 from .brusselator import brusselator_2d, brusselator_2d_jac, brusselator_2d_rhs, brusselator_2d_sparsity
 from .hires import HIRES, hires_jac, hires_rhs
-from .chemistry import POLLU, POLLU_REACTANTS, POLLU_STOICHIOMETRY, ROBER, pollu_jac, pollu_rhs, rober_jac, rober_rhs
+from .chemistry import POLLU, POLLU_REACTANTS, POLLU_STOICHIOMETRY, ROBER, pollu_jac, pollu_rhs, rober_jac, rober_rhs, rober_rhs_tuple
 from .lorenz import LORENZ, lorenz_components, lorenz_jac, lorenz_rhs, lorenz_rhs_jax, lorenz_rhs_tuple
 from .pleiades import PLEIADES, pleiades_rhs
 from .small import (
@@ -85,6 +85,7 @@ __all__ = [
     "pleiades_rhs",
     "rober_rhs",
     "rober_jac",
+    "rober_rhs_tuple",
     "pollu_rhs",
     "pollu_jac",
 ]

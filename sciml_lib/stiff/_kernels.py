@@ -132,7 +132,9 @@ def initial_dt(f, t0, u0, f0, p, rtol, atol, order, tdir, tspan_len):
     else:
         h0 = 0.01 * d0 / d1
     h0 = min(h0, tspan_len)
-    u1 = u0 + tdir * h0 * f0
+    u1 = np.empty(n)
+    for i in range(n):  # f0 may be an array or a tuple
+        u1[i] = u0[i] + tdir * h0 * f0[i]
     f1 = f(t0 + tdir * h0, u1, p)
     d2 = 0.0
     for i in range(n):
@@ -201,8 +203,9 @@ def rodas_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
     naccept = 0
     nreject = 0
     ts[0] = t
-    us[0] = u
-    dus[0] = f0
+    for i in range(n):  # f0 may be an array or a tuple of floats
+        us[0, i] = u[i]
+        dus[0, i] = f0[i]
     npts = 1
     if dt0 > 0:
         h = min(dt0, span)
@@ -342,8 +345,9 @@ def ros23_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
     naccept = 0
     nreject = 0
     ts[0] = t
-    us[0] = u
-    dus[0] = f0
+    for i in range(n):  # f0 may be an array or a tuple of floats
+        us[0, i] = u[i]
+        dus[0, i] = f0[i]
     npts = 1
     if dt0 > 0:
         h = min(dt0, span)

@@ -119,6 +119,9 @@ def solve(
         ``f(t, u, p) -> du``, preferably ``@njit``. Written generically
         (``np.empty_like(u)``), it also runs on complex arrays and its
         Jacobian is then exact (complex step, see :mod:`sciml_lib.ad.forward`).
+        It may also return a tuple of ``len(u)`` floats (e.g.
+        :func:`sciml_lib.problems.rober_rhs_tuple`): nothing is then allocated
+        per stage in the compiled loop, and the results are bit-identical.
     tspan : (float, float)
         Integration interval; ``t1 < t0`` integrates backwards.
     u0 : array_like
@@ -314,7 +317,7 @@ def solve(
         message += stats_msg
     if not success:
         message += f" at t = {ts[-1]:.6g}"
-    interp = hermite_interpolant(ts, us, dus) if ts.size >= 2 else None
+    interp = hermite_interpolant(ts, us, dus, check=False) if ts.size >= 2 and (dense or sv is not None) else None
     if sv is not None and interp is not None:
         lo, hi = min(ts[0], ts[-1]), max(ts[0], ts[-1])
         # only the requested times that the (possibly failed) solve reached
