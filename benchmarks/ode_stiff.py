@@ -1,4 +1,4 @@
-"""Stiff ODE solvers, side by side: sciml_lib Rosenbrock (Rodas5, Rodas4, Rosenbrock23)/TR-BDF2 vs SciPy BDF, Radau, LSODA vs diffrax Kvaerno5.
+"""Stiff ODE solvers, side by side: sciml_lib Rosenbrock (Rodas5, Rodas4, Rosenbrock23)/TR-BDF2/BDF vs SciPy BDF, Radau, LSODA vs diffrax Kvaerno5.
 
 Problems (all from :mod:`sciml_lib.problems`): ROBER on [0, 1e5], HIRES, POLLU on
 [0, 60], and the 2-D Brusselator (N = 32, 2048 unknowns, sparse). Every method
@@ -67,6 +67,7 @@ def run_problem(name, prob, tspan, tols, atol_factor, ref, budget, sparse_patter
         sciml = {
             "sciml Rodas4 (colored+splu)": dict(method="Rodas4", jac_sparsity=sparse_pattern),
             "sciml TRBDF2 (colored+splu)": dict(method="TRBDF2", jac_sparsity=sparse_pattern),
+            "sciml BDF (colored+splu)": dict(method="BDF", jac_sparsity=sparse_pattern),
         }
     for tol in tols:
         atol = tol * atol_factor

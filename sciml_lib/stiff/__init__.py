@@ -1,4 +1,4 @@
-"""Stiff ODE solvers: Newton, implicit Euler, TR-BDF2, Rosenbrock methods (lecture 09).
+"""Stiff ODE solvers: Newton, implicit Euler, TR-BDF2, Rosenbrock methods, variable-order BDF (lecture 09).
 
 The entry point :func:`solve` has the signature of :func:`sciml_lib.ode.solve`
 (which forwards the names in :data:`METHODS` here) and returns the same
@@ -10,6 +10,7 @@ LU, sparse LU or Jacobian-free GMRES (:mod:`sciml_lib.stiff.linsolve`).
 
 from __future__ import annotations
 
+from .bdf import NDF_KAPPA, rescale_differences
 from .linsolve import LINSOLVERS, DenseLU, GMRESSolver, SparseLU, make_linsolve
 from .newton import NewtonResult, newton
 from .solver import METHODS, solve
@@ -29,4 +30,6 @@ __all__ = [
     "RODAS4",
     "RODAS5",
     "TRBDF2_COEFFS",
+    "NDF_KAPPA",
+    "rescale_differences",
 ]

@@ -22,6 +22,7 @@ from sciml_lib.ode.validation import check_max_steps, check_rtol, check_saveat, 
 
 from . import _kernels as K
 from . import _pystep as P
+from .bdf import bdf
 from .linsolve import LINSOLVERS, make_linsolve
 from .tableaus import RODAS4, RODAS5
 
@@ -34,6 +35,7 @@ METHODS: dict[str, tuple[int, str]] = {
     "Rosenbrock23": (2, "Shampine-Reichelt Rosenbrock 2(3) (ode23s), L-stable"),
     "Rodas4": (4, "Hairer-Wanner RODAS, order 4(3), stiffly accurate, L-stable"),
     "Rodas5": (5, "Di Marzo's Rodas5, order 5(4), stiffly accurate, L-stable"),
+    "BDF": (5, "variable-order NDF/BDF (ode15s formulas), orders 1-5, factorisation reuse"),
 }
 
 _STATUS = {
@@ -130,7 +132,8 @@ def solve(
         Parameters passed to ``f``.
     method : str
         One of :data:`METHODS`: ``"Rodas4"`` (default), ``"Rodas5"``, ``"Rosenbrock23"``,
-        ``"TRBDF2"``, ``"ImplicitEuler"``.
+        ``"TRBDF2"``, ``"ImplicitEuler"``, ``"BDF"`` (variable order, see
+        :mod:`sciml_lib.stiff.bdf`).
     rtol, atol : float
         Tolerances of the weighted RMS error norm
         :math:`\|e_i/(\mathrm{atol} + \mathrm{rtol}\max(|u_i|, |\tilde u_i|))\|`.
@@ -303,6 +306,8 @@ def solve(
             status, L, njac, nlu, nnewton = P.rosenbrock(F, jp, ls, tab, *args)
         elif method == "Rosenbrock23":
             status, L, njac, nlu, nnewton = P.rosenbrock23(F, jp, ls, *args)
+        elif method == "BDF":
+            status, L, njac, nlu, nnewton = bdf(F, jp, ls, *args)
         else:
             status, L, njac, nlu, nnewton = P.sdirk(method, F, jp, ls, *args)
         ts, us, dus = np.array(L.ts), np.array(L.us), np.array(L.dus)
