@@ -59,7 +59,8 @@ def run_problem(name, prob, tspan, tols, atol_factor, ref, budget, sparse_patter
         print(f"  {name:11s} {method:26s} rtol={tol:.0e}: {seconds * 1e3:10.3f} ms  error {err:.2e}  {stats}", flush=True)
 
     sciml = {"sciml Rodas5": dict(method="Rodas5"), "sciml Rodas4": dict(method="Rodas4"),
-             "sciml Rosenbrock23": dict(method="Rosenbrock23")}
+             "sciml Rosenbrock23": dict(method="Rosenbrock23"),
+             "sciml BDF": dict(method="BDF")}  # a Python loop over steps: the contrast with the compiled ones
     if f_tuple is not None:  # the same field returning a tuple: no array allocated per stage
         sciml["sciml Rodas5, tuple RHS"] = dict(method="Rodas5", f=f_tuple)
         sciml["sciml Rodas4, tuple RHS"] = dict(method="Rodas4", f=f_tuple)

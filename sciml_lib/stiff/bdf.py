@@ -29,14 +29,18 @@ of step rescales the stored differences (*quasi-constant step size*).
 **Factorisation reuse.** A step-size change alters :math:`c` and hence
 :math:`M`. Rather than refactor at every change, the LU of
 :math:`M_{\rm old} = I - c_{\rm old} J` is kept while
-:math:`|c/c_{\rm old} - 1| \le 0.3` (and for at most 20 steps), and each
+:math:`|c/c_{\rm old} - 1| \le 0.5` (and for at most 30 steps), and each
 Newton correction is multiplied by :math:`2/(1 + c/c_{\rm old})`: for stiff
 components :math:`M^{-1} \approx (c_{\rm old}/c) M_{\rm old}^{-1}`, for
 non-stiff ones :math:`M^{-1} \approx M_{\rm old}^{-1}`, and the factor is
-the mean of the two ratios :cite:p:`hindmarsh2005sundials`. The Jacobian
-itself is re-evaluated only when Newton fails to converge. On problems
-where one factorisation dominates the cost of a step (the sparse
-Brusselator), this is what pays.
+the mean of the two ratios (the CVODE device,
+:cite:p:`hindmarsh2005sundials`; CVODE's own band is 0.3). The step is
+only lengthened when it can grow by at least 1.5, so that small growths do
+not cost a factorisation. The Jacobian itself is re-evaluated only when
+Newton fails to converge. On problems where one factorisation dominates the
+cost of a step (the sparse Brusselator: 6 ms for one SuperLU factorisation,
+0.16 ms for a solve with it), this is what pays; on small dense problems it
+costs a few more steps.
 """
 
 from __future__ import annotations
@@ -88,7 +92,7 @@ def rescale_differences(D: np.ndarray, order: int, r: float) -> None:
 def bdf(F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1: float, u0: np.ndarray,
         rtol: float, atol: float, dt0: float | None, adaptive: bool, max_steps: int, tstops: Any = (),
         max_order: int = MAX_ORDER, kappa: np.ndarray = NDF_KAPPA, newton_maxiter: int = 4,
-        reuse_band: float = 0.3, lu_max_age: int = 20) -> tuple:
+        reuse_band: float = 0.5, lu_max_age: int = 30, grow_min: float = 1.5) -> tuple:
     """Variable-order NDF/BDF stepping loop (see the module docstring).
 
     ``kappa = 0`` gives plain BDF. With ``adaptive=False`` the step stays
@@ -231,6 +235,8 @@ def bdf(F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1: float, u0: np.
         best = int(np.argmax(facs))
         order += best - 1
         fac = min(10.0, safety * float(facs[best]))
+        if 1.0 < fac < grow_min:
+            fac = 1.0
         rescale_differences(D, order, fac)
         h *= fac
         n_equal = 0
