@@ -163,6 +163,48 @@ def _grow(ts, us, dus, k):
 
 
 @njit(cache=True, inline="always")
+def _store(ts, us, dus, npts, t, u, du):
+    """Row ``npts`` := ``(t, u, du)`` (``du`` an array or a tuple of floats), doubling the storage when full."""
+    ts, us, dus = _grow(ts, us, dus, npts)
+    ts[npts] = t
+    for i in range(u.size):
+        us[npts, i] = u[i]
+        dus[npts, i] = du[i]
+    return ts, us, dus, npts + 1
+
+
+@njit(cache=True)
+def _start_storage(t, u, du):
+    """Storage for the accepted steps, holding the initial point."""
+    cap = 256
+    n = u.size
+    return _store(np.empty(cap), np.empty((cap, n)), np.empty((cap, n)), 0, t, u, du)
+
+
+@njit(cache=True, inline="always")
+def _step_head(t, h, t1, tdir, span, ntried, max_steps):
+    """Before a step: ``(status, h)`` with ``h`` shortened to end at ``t1``; MAX_STEPS or DT_SMALL stop the run."""
+    if ntried >= max_steps:
+        return MAX_STEPS, h
+    if tdir * (t + tdir * h - t1) > -1e-12 * span:
+        h = abs(t1 - t)
+    if h <= 10 * _EPS * max(abs(t), 1.0):
+        return DT_SMALL, h
+    return OK, h
+
+
+@njit(cache=True, inline="always")
+def _jac_and_dt(f, fc, jac, jmode, t, u, p, f0, J, dT):
+    r"""``J`` := the Jacobian, ``dT`` := :math:`\partial_t f` by a forward difference; returns the f evaluations used."""
+    nf = jac_eval(f, fc, jac, jmode, t, u, p, f0, J)
+    dt_t = SQRT_EPS * max(1.0, abs(t))
+    ft = f(t + dt_t, u, p)
+    for i in range(u.size):
+        dT[i] = (ft[i] - f0[i]) / dt_t
+    return nf + 1
+
+
+@njit(cache=True, inline="always")
 def _controller(err, errold, k, first, last_rejected):
     safety = 0.9
     if err == 0.0:
@@ -190,10 +232,6 @@ def rodas_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
     s = c.size
     tdir = 1.0 if t1 > t0 else -1.0
     span = abs(t1 - t0)
-    cap = 256
-    ts = np.empty(cap)
-    us = np.empty((cap, n))
-    dus = np.empty((cap, n))
     u = u0.copy()
     t = t0
     f0 = f(t, u, p)
@@ -202,11 +240,7 @@ def rodas_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
     nlu = 0
     naccept = 0
     nreject = 0
-    ts[0] = t
-    for i in range(n):  # f0 may be an array or a tuple of floats
-        us[0, i] = u[i]
-        dus[0, i] = f0[i]
-    npts = 1
+    ts, us, dus, npts = _start_storage(t, u, f0)  # f0 may be an array or a tuple of floats
     if dt0 > 0:
         h = min(dt0, span)
     else:
@@ -228,23 +262,13 @@ def rodas_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
     status = OK
     nfail = 0
     while tdir * (t1 - t) > 0:
-        if naccept + nreject >= max_steps:
-            status = MAX_STEPS
-            break
-        if tdir * (t + tdir * h - t1) > -1e-12 * span:
-            h = abs(t1 - t)
-        if h <= 10 * _EPS * max(abs(t), 1.0):
-            status = DT_SMALL
+        status, h = _step_head(t, h, t1, tdir, span, naccept + nreject, max_steps)
+        if status != OK:
             break
         hs = tdir * h
         if need_jac:
-            nf += jac_eval(f, fc, jac, jmode, t, u, p, f0, J)
+            nf += _jac_and_dt(f, fc, jac, jmode, t, u, p, f0, J, dT)
             njac += 1
-            dt_t = SQRT_EPS * max(1.0, abs(t))
-            ft = f(t + dt_t, u, p)
-            nf += 1
-            for i in range(n):
-                dT[i] = (ft[i] - f0[i]) / dt_t
             need_jac = False
         inv = 1.0 / (gam * hs)
         ihs = 1.0 / hs
@@ -303,12 +327,7 @@ def rodas_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
             nf += 1
             naccept += 1
             nfail = 0
-            ts, us, dus = _grow(ts, us, dus, npts)
-            ts[npts] = t
-            for i in range(n):
-                us[npts, i] = u[i]
-                dus[npts, i] = f0[i]
-            npts += 1
+            ts, us, dus, npts = _store(ts, us, dus, npts, t, u, f0)
             need_jac = True
             if adaptive:
                 fac = _controller(err, errold, errorder, first, last_rejected)
@@ -332,10 +351,6 @@ def ros23_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
     e32 = 6.0 + math.sqrt(2.0)
     tdir = 1.0 if t1 > t0 else -1.0
     span = abs(t1 - t0)
-    cap = 256
-    ts = np.empty(cap)
-    us = np.empty((cap, n))
-    dus = np.empty((cap, n))
     u = u0.copy()
     t = t0
     f0 = f(t, u, p)
@@ -344,11 +359,7 @@ def ros23_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
     nlu = 0
     naccept = 0
     nreject = 0
-    ts[0] = t
-    for i in range(n):  # f0 may be an array or a tuple of floats
-        us[0, i] = u[i]
-        dus[0, i] = f0[i]
-    npts = 1
+    ts, us, dus, npts = _start_storage(t, u, f0)  # f0 may be an array or a tuple of floats
     if dt0 > 0:
         h = min(dt0, span)
     else:
@@ -372,23 +383,13 @@ def ros23_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
     nfail = 0
     f2 = f0
     while tdir * (t1 - t) > 0:
-        if naccept + nreject >= max_steps:
-            status = MAX_STEPS
-            break
-        if tdir * (t + tdir * h - t1) > -1e-12 * span:
-            h = abs(t1 - t)
-        if h <= 10 * _EPS * max(abs(t), 1.0):
-            status = DT_SMALL
+        status, h = _step_head(t, h, t1, tdir, span, naccept + nreject, max_steps)
+        if status != OK:
             break
         hs = tdir * h
         if need_jac:
-            nf += jac_eval(f, fc, jac, jmode, t, u, p, f0, J)
+            nf += _jac_and_dt(f, fc, jac, jmode, t, u, p, f0, J, dT)
             njac += 1
-            dt_t = SQRT_EPS * max(1.0, abs(t))
-            ft = f(t + dt_t, u, p)
-            nf += 1
-            for i in range(n):
-                dT[i] = (ft[i] - f0[i]) / dt_t
             need_jac = False
         g = hs * dd
         for i in range(n):
@@ -437,12 +438,7 @@ def ros23_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
             f0 = f2  # FSAL
             naccept += 1
             nfail = 0
-            ts, us, dus = _grow(ts, us, dus, npts)
-            ts[npts] = t
-            for i in range(n):
-                us[npts, i] = u[i]
-                dus[npts, i] = f0[i]
-            npts += 1
+            ts, us, dus, npts = _store(ts, us, dus, npts, t, u, f0)
             need_jac = True
             if adaptive:
                 fac = _controller(err, errold, 3.0, first, last_rejected)

@@ -116,8 +116,47 @@ class _Loop:
         self.stops = sorted((float(s) for s in tstops if self.tdir * (s - t0) > 0 and self.tdir * (t1 - s) > 0),
                             key=lambda s: self.tdir * s)
         self.ts, self.us, self.dus = [t0], [u0.copy()], [f0.copy()]
-        self.naccept = self.nreject = 0
+        self.naccept = self.nreject = self.nfail = 0
         self.errold, self.first, self.last_rejected = 1.0, True, False
+
+    def check(self, t: float, h: float, max_steps: int) -> tuple[int, float]:
+        """Before a step from ``t``: ``(OK, h clipped to the next stop)``, or ``MAX_STEPS``/``DT_SMALL``."""
+        if self.naccept + self.nreject >= max_steps:
+            return MAX_STEPS, h
+        h = self.clip(t, h)
+        if self.too_small(t, h):
+            return DT_SMALL, h
+        return OK, h
+
+    def record(self, t: float, u: np.ndarray, du: np.ndarray) -> None:
+        """An accepted step: store ``(t, u, f(t, u))`` and reset the failure count."""
+        self.naccept += 1
+        self.nfail = 0
+        self.ts.append(t)
+        self.us.append(u.copy())
+        self.dus.append(du.copy())
+
+    def failed(self, adaptive: bool, limit: int = 20) -> bool:
+        """A step that could not be computed (singular W, non-finite values); True when the run must stop."""
+        self.nreject += 1
+        self.nfail += 1
+        self.last_rejected = True
+        return self.nfail > limit or not adaptive
+
+    def accepted(self, err: float, k: float, adaptive: bool) -> float:
+        """Step-size factor after an accepted step (the PI controller; 1 without adaptivity)."""
+        fac = 1.0
+        if adaptive:
+            fac = _controller(err, self.errold, k, self.first, self.last_rejected)
+            self.errold, self.first = max(err, 1e-4), False
+        self.last_rejected = False
+        return fac
+
+    def rejected(self, err: float, k: float) -> float:
+        """Step-size factor after a step rejected by the error test."""
+        self.nreject += 1
+        self.last_rejected = True
+        return max(0.2, 0.9 * err ** (-1.0 / k))
 
     def clip(self, t: float, h: float) -> float:
         """The step from ``t``: ``h``, shortened to end exactly at the next stop or at ``t1``."""
@@ -138,6 +177,14 @@ class _Loop:
         return h <= 10 * EPS * max(abs(t), 1.0)
 
 
+def _jacobian_and_dt(F: Counter, jp: JacobianProvider, ls: Any, t: float, u: np.ndarray, f0: np.ndarray) -> tuple:
+    r"""The Jacobian (when the linear solver needs a matrix), its JVP, and :math:`\partial_t f` by a forward difference."""
+    J = jp.evaluate(t, u, f0) if ls.needs_matrix else None
+    jv = jp.jvp_at(t, u, f0)
+    dtt = SQRT_EPS * max(1.0, abs(t))
+    return J, jv, (F(t + dtt, u) - f0) / dtt
+
+
 def rosenbrock(F: Counter, jp: JacobianProvider, ls: Any, tab: RosenbrockTableau, t0: float, t1: float, u0: np.ndarray,
                rtol: float, atol: float, dt0: float | None, adaptive: bool, max_steps: int, tstops: Any = ()) -> tuple:
     """Hairer-Wanner-form Rosenbrock method with any linear solver."""
@@ -146,24 +193,16 @@ def rosenbrock(F: Counter, jp: JacobianProvider, ls: Any, tab: RosenbrockTableau
     f0 = F(t, u)
     L = _Loop(t0, t1, u, f0, tstops)
     h = dt0 if dt0 else _initial_dt(F, t, u, f0, rtol, atol, tab.error_order - 1, L.tdir, L.span)
-    need_jac, status, nfail = True, OK, 0
+    need_jac, status = True, OK
     s = tab.stages
     J = None
     while L.tdir * (t1 - t) > 0:
-        if L.naccept + L.nreject >= max_steps:
-            status = MAX_STEPS
-            break
-        h = L.clip(t, h)
-        if L.too_small(t, h):
-            status = DT_SMALL
+        status, h = L.check(t, h, max_steps)
+        if status != OK:
             break
         hs = L.tdir * h
         if need_jac:
-            if ls.needs_matrix:
-                J = jp.evaluate(t, u, f0)
-            jv = jp.jvp_at(t, u, f0)
-            dtt = SQRT_EPS * max(1.0, abs(t))
-            dT = (F(t + dtt, u) - f0) / dtt
+            J, jv, dT = _jacobian_and_dt(F, jp, ls, t, u, f0)
             need_jac = False
         ok = ls.update(1.0 / (tab.gamma * hs), J, jv)
         K = np.empty((s, u.size))
@@ -178,32 +217,20 @@ def rosenbrock(F: Counter, jp: JacobianProvider, ls: Any, tab: RosenbrockTableau
                 err = _wnorm(tab.e @ K, u, unew, rtol, atol)
             ok = math.isfinite(err)
         if not ok:
-            L.nreject += 1
-            nfail += 1
-            if nfail > 20 or not adaptive:
+            if L.failed(adaptive):
                 status = FAILED
                 break
             h *= 0.25
-            L.last_rejected = True
             continue
         if not adaptive or err <= 1.0:
             t = L.land(t + hs)
             u = unew
             f0 = F(t, u)
-            L.naccept += 1
-            nfail = 0
-            L.ts.append(t)
-            L.us.append(u.copy())
-            L.dus.append(f0.copy())
+            L.record(t, u, f0)
             need_jac = True
-            if adaptive:
-                h *= _controller(err, L.errold, tab.error_order, L.first, L.last_rejected)
-                L.errold, L.first = max(err, 1e-4), False
-            L.last_rejected = False
+            h *= L.accepted(err, tab.error_order, adaptive)
         else:
-            L.nreject += 1
-            h *= max(0.2, 0.9 * err ** (-1.0 / tab.error_order))
-            L.last_rejected = True
+            h *= L.rejected(err, tab.error_order)
     return status, L, jp.njac, ls.nfact, 0
 
 
@@ -217,23 +244,15 @@ def rosenbrock23(F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1: float
     f0 = F(t, u)
     L = _Loop(t0, t1, u, f0, tstops)
     h = dt0 if dt0 else _initial_dt(F, t, u, f0, rtol, atol, 2, L.tdir, L.span)
-    need_jac, status, nfail = True, OK, 0
+    need_jac, status = True, OK
     J = None
     while L.tdir * (t1 - t) > 0:
-        if L.naccept + L.nreject >= max_steps:
-            status = MAX_STEPS
-            break
-        h = L.clip(t, h)
-        if L.too_small(t, h):
-            status = DT_SMALL
+        status, h = L.check(t, h, max_steps)
+        if status != OK:
             break
         hs = L.tdir * h
         if need_jac:
-            if ls.needs_matrix:
-                J = jp.evaluate(t, u, f0)
-            jv = jp.jvp_at(t, u, f0)
-            dtt = SQRT_EPS * max(1.0, abs(t))
-            dT = (F(t + dtt, u) - f0) / dtt
+            J, jv, dT = _jacobian_and_dt(F, jp, ls, t, u, f0)
             need_jac = False
         g = hs * dd
         ok = ls.update(1.0 / g, J, jv)  # (I/g - J) x = b/g  <=>  (I - gJ) x = b
@@ -248,32 +267,20 @@ def rosenbrock23(F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1: float
                 err = _wnorm(hs / 6.0 * (k1 - 2.0 * k2 + k3), u, unew, rtol, atol)
             ok = math.isfinite(err)
         if not ok:
-            L.nreject += 1
-            nfail += 1
-            if nfail > 20 or not adaptive:
+            if L.failed(adaptive):
                 status = FAILED
                 break
             h *= 0.25
-            L.last_rejected = True
             continue
         if not adaptive or err <= 1.0:
             t = L.land(t + hs)
             u = unew
             f0 = f2
-            L.naccept += 1
-            nfail = 0
-            L.ts.append(t)
-            L.us.append(u.copy())
-            L.dus.append(f0.copy())
+            L.record(t, u, f0)
             need_jac = True
-            if adaptive:
-                h *= _controller(err, L.errold, 3.0, L.first, L.last_rejected)
-                L.errold, L.first = max(err, 1e-4), False
-            L.last_rejected = False
+            h *= L.accepted(err, 3.0, adaptive)
         else:
-            L.nreject += 1
-            h *= max(0.2, 0.9 * err ** (-1.0 / 3.0))
-            L.last_rejected = True
+            h *= L.rejected(err, 3.0)
     return status, L, jp.njac, ls.nfact, 0
 
 
@@ -302,7 +309,7 @@ def sdirk(method: str, F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1:
         gam, w = c["gamma"], c["w"]
         berr = c["b"] - c["bhat"]
     h = dt0 if dt0 else _initial_dt(F, t, u, f0, rtol, atol, order, L.tdir, L.span)
-    status, nfail, nnewton = OK, 0, 0
+    status, nnewton = OK, 0
     J = None
     jac_fresh = False
     jv = None
@@ -334,12 +341,8 @@ def sdirk(method: str, F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1:
         return False, z, fz
 
     while L.tdir * (t1 - t) > 0:
-        if L.naccept + L.nreject >= max_steps:
-            status = MAX_STEPS
-            break
-        h = L.clip(t, h)
-        if L.too_small(t, h):
-            status = DT_SMALL
+        status, h = L.check(t, h, max_steps)
+        if status != OK:
             break
         hs = L.tdir * h
         if J is None and ls.needs_matrix or jv is None:
@@ -372,8 +375,8 @@ def sdirk(method: str, F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1:
                 ok = math.isfinite(err)
         if not ok:
             L.nreject += 1
-            nfail += 1
-            if nfail > 30 or (not adaptive and jac_fresh):
+            L.nfail += 1
+            if L.nfail > 30 or (not adaptive and jac_fresh):
                 status = FAILED
                 break
             if not jac_fresh:  # refresh the Jacobian, retry the same step
@@ -386,21 +389,10 @@ def sdirk(method: str, F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1:
             t = L.land(t + hs)
             u = unew
             f0 = F(t, u)
-            L.naccept += 1
-            nfail = 0
-            L.ts.append(t)
-            L.us.append(u.copy())
-            L.dus.append(f0.copy())
+            L.record(t, u, f0)
             jac_fresh = False
-            if adaptive:
-                fac = _controller(err, L.errold, kerr, L.first, L.last_rejected)
-                L.errold, L.first = max(err, 1e-4), False
-                if 0.9 <= fac <= 1.2:
-                    fac = 1.0  # keep the factorisation
-                h *= fac
-            L.last_rejected = False
+            fac = L.accepted(err, kerr, adaptive)
+            h *= 1.0 if 0.9 <= fac <= 1.2 else fac  # near 1: keep the factorisation
         else:
-            L.nreject += 1
-            h *= max(0.2, 0.9 * err ** (-1.0 / kerr))
-            L.last_rejected = True
+            h *= L.rejected(err, kerr)
     return status, L, jp.njac, ls.nfact, nnewton

@@ -50,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from ._pystep import DT_SMALL, EPS, FAILED, MAX_STEPS, OK, Counter, JacobianProvider, _initial_dt, _Loop
+from ._pystep import EPS, FAILED, OK, Counter, JacobianProvider, _initial_dt, _Loop
 
 __all__ = ["MAX_ORDER", "NDF_KAPPA", "bdf", "rescale_differences"]
 
@@ -118,17 +118,13 @@ def bdf(F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1: float, u0: np.
     jac_fresh = False
     c_lu = None
     lu_age = 0
-    status, nfail, nnewton = OK, 0, 0
+    status, nnewton = OK, 0
     while L.tdir * (t1 - t) > 0:
-        if L.naccept + L.nreject >= max_steps:
-            status = MAX_STEPS
-            break
-        hc = L.clip(t, h)
-        if hc != h:
+        status, hc = L.check(t, h, max_steps)
+        if hc != h:  # shortened to end at a stop
             rescale_differences(D, order, hc / h)
             h, n_equal = hc, 0
-        if L.too_small(t, h):
-            status = DT_SMALL
+        if status != OK:
             break
         hs = L.tdir * h
         c = hs / alpha[order]
@@ -172,8 +168,8 @@ def bdf(F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1: float, u0: np.
                     dn_old = dn
             n_iter = k + 1
         if not converged:
-            nfail += 1
-            if nfail > 30 or (not adaptive and jac_fresh):
+            L.nfail += 1
+            if L.nfail > 30 or (not adaptive and jac_fresh):
                 status = FAILED
                 break
             if not jac_fresh:  # a stale Jacobian: refresh it and retry the same step
@@ -199,7 +195,6 @@ def bdf(F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1: float, u0: np.
         # accept: update the differences (the new point enters, the oldest drops out)
         t = L.land(t_new)
         u = y
-        nfail = 0
         n_equal += 1
         lu_age += 1
         jac_fresh = False
@@ -209,10 +204,7 @@ def bdf(F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1: float, u0: np.
         for i in range(order, -1, -1):
             D[i] += D[i + 1]
         f0 = F(t, u)
-        L.naccept += 1
-        L.ts.append(t)
-        L.us.append(u.copy())
-        L.dus.append(f0.copy())
+        L.record(t, u, f0)
         if L.stops and t == L.stops[0]:
             # f may jump at a stop: restart at order 1 from the new point
             order, n_equal = 1, 0
