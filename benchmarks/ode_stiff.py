@@ -1,4 +1,4 @@
-"""Stiff ODE solvers, side by side: sciml_lib Rosenbrock (Rodas5, Rodas4, Rosenbrock23)/TR-BDF2/BDF vs SciPy BDF, Radau, LSODA vs diffrax Kvaerno5.
+"""Stiff ODE solvers, side by side: sciml_lib Rosenbrock (Rodas5, Rodas5P, Rodas4, Rosenbrock23)/TR-BDF2/BDF vs SciPy BDF, Radau, LSODA vs diffrax Kvaerno5.
 
 Problems (all from :mod:`sciml_lib.problems`): ROBER on [0, 1e5], HIRES, POLLU on
 [0, 60], and the 2-D Brusselator (N = 32, 2048 unknowns, sparse). Every method
@@ -58,7 +58,8 @@ def run_problem(name, prob, tspan, tols, atol_factor, ref, budget, sparse_patter
         rows.setdefault(method, []).append(dict(rtol=tol, atol=tol * atol_factor, time=seconds, error=float(err), **stats))
         print(f"  {name:11s} {method:26s} rtol={tol:.0e}: {seconds * 1e3:10.3f} ms  error {err:.2e}  {stats}", flush=True)
 
-    sciml = {"sciml Rodas5": dict(method="Rodas5"), "sciml Rodas4": dict(method="Rodas4"),
+    sciml = {"sciml Rodas5": dict(method="Rodas5"), "sciml Rodas5P": dict(method="Rodas5P"),
+             "sciml Rodas4": dict(method="Rodas4"),
              "sciml Rosenbrock23": dict(method="Rosenbrock23"),
              "sciml BDF": dict(method="BDF")}  # a Python loop over steps: the contrast with the compiled ones
     if f_tuple is not None:  # the same field returning a tuple: no array allocated per stage
@@ -67,6 +68,7 @@ def run_problem(name, prob, tspan, tols, atol_factor, ref, budget, sparse_patter
     if sparse_pattern is not None:
         sciml = {
             "sciml Rodas4 (colored+splu)": dict(method="Rodas4", jac_sparsity=sparse_pattern),
+            "sciml Rodas5P (colored+splu)": dict(method="Rodas5P", jac_sparsity=sparse_pattern),
             "sciml TRBDF2 (colored+splu)": dict(method="TRBDF2", jac_sparsity=sparse_pattern),
             "sciml BDF (colored+splu)": dict(method="BDF", jac_sparsity=sparse_pattern),
         }

@@ -14,7 +14,7 @@ from .bdf import NDF_KAPPA, rescale_differences
 from .linsolve import LINSOLVERS, DenseLU, GMRESSolver, SparseLU, make_linsolve
 from .newton import NewtonResult, newton
 from .solver import METHODS, solve
-from .tableaus import RODAS4, RODAS5, TRBDF2_COEFFS, RosenbrockTableau
+from .tableaus import RODAS4, RODAS5, RODAS5P, TRBDF2_COEFFS, RosenbrockTableau
 
 __all__ = [
     "METHODS",
@@ -29,6 +29,7 @@ __all__ = [
     "RosenbrockTableau",
     "RODAS4",
     "RODAS5",
+    "RODAS5P",
     "TRBDF2_COEFFS",
     "NDF_KAPPA",
     "rescale_differences",

@@ -24,7 +24,9 @@ from . import _kernels as K
 from . import _pystep as P
 from .bdf import bdf
 from .linsolve import LINSOLVERS, make_linsolve
-from .tableaus import RODAS4, RODAS5
+from .tableaus import RODAS4, RODAS5, RODAS5P
+
+_RODAS = {"Rodas4": RODAS4, "Rodas5": RODAS5, "Rodas5P": RODAS5P}
 
 __all__ = ["METHODS", "solve"]
 
@@ -35,6 +37,7 @@ METHODS: dict[str, tuple[int, str]] = {
     "Rosenbrock23": (2, "Shampine-Reichelt Rosenbrock 2(3) (ode23s), L-stable"),
     "Rodas4": (4, "Hairer-Wanner RODAS, order 4(3), stiffly accurate, L-stable"),
     "Rodas5": (5, "Di Marzo's Rodas5, order 5(4), stiffly accurate, L-stable"),
+    "Rodas5P": (5, "Steinebach's Rodas5P, order 5(4), stiffly accurate, L-stable"),
     "BDF": (5, "variable-order NDF/BDF (ode15s formulas), orders 1-5, factorisation reuse"),
 }
 
@@ -131,7 +134,7 @@ def solve(
     p : any
         Parameters passed to ``f``.
     method : str
-        One of :data:`METHODS`: ``"Rodas4"`` (default), ``"Rodas5"``, ``"Rosenbrock23"``,
+        One of :data:`METHODS`: ``"Rodas4"`` (default), ``"Rodas5"``, ``"Rodas5P"``, ``"Rosenbrock23"``,
         ``"TRBDF2"``, ``"ImplicitEuler"``, ``"BDF"`` (variable order, see
         :mod:`sciml_lib.stiff.bdf`).
     rtol, atol : float
@@ -269,7 +272,7 @@ def solve(
         not stops
         and linsolve == "dense"
         and plan is None
-        and method in ("Rodas4", "Rodas5", "Rosenbrock23")
+        and method in ("Rodas4", "Rodas5", "Rodas5P", "Rosenbrock23")
         and nj.is_numba(f)
         and (mode != "user" or nj.is_numba(jac))
     )
@@ -282,10 +285,10 @@ def solve(
         if isinstance(p, np.ndarray) and p.dtype == np.float64 and p.ndim == 1:
             pp = np.array(p, order="C")
             typed = _typed_ok(f, fc, jacf)
-        name = "rodas" if method in ("Rodas4", "Rodas5") else "ros23"
+        name = "rodas" if method in _RODAS else "ros23"
         rest: tuple = (jmode, t0, t1, u, pp, float(rtol), float(atol), dt0, bool(adaptive), int(max_steps))
         if name == "rodas":
-            tb = RODAS4 if method == "Rodas4" else RODAS5
+            tb = _RODAS[method]
             rest += (tb.A, tb.C, tb.gamma, tb.c, tb.d, tb.m, tb.e, float(tb.error_order))
         drv = K.specialized_driver(name, f, fc, jacf) if (specialize or not typed) else None
         if drv is not None:
@@ -301,8 +304,8 @@ def solve(
         if linsolve == "gmres" and precond == "ilu" and plan is None and mode != "user":
             raise ValueError("precond: 'ilu' needs jac_sparsity or a sparse jac")
         args = (t0, t1, u, float(rtol), float(atol), dt0 or None, bool(adaptive), int(max_steps), stops)
-        if method in ("Rodas4", "Rodas5"):
-            tab = RODAS4 if method == "Rodas4" else RODAS5
+        if method in _RODAS:
+            tab = _RODAS[method]
             status, L, njac, nlu, nnewton = P.rosenbrock(F, jp, ls, tab, *args)
         elif method == "Rosenbrock23":
             status, L, njac, nlu, nnewton = P.rosenbrock23(F, jp, ls, *args)
