@@ -128,7 +128,7 @@ def bdf(F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1: float, u0: np.
             break
         hs = L.tdir * h
         c = hs / alpha[order]
-        if J is None or jv is None:
+        if (J is None and ls.needs_matrix) or jv is None:
             J = jp.evaluate(t, u, f0) if ls.needs_matrix else None
             jv = jp.jvp_at(t, u, f0)
             jac_fresh, c_lu = True, None
@@ -173,7 +173,7 @@ def bdf(F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1: float, u0: np.
                 status = FAILED
                 break
             if not jac_fresh:  # a stale Jacobian: refresh it and retry the same step
-                J = None
+                J = jv = None
                 continue
             L.nreject += 1
             rescale_differences(D, order, 0.5)
