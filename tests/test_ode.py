@@ -281,14 +281,14 @@ def test_unknown_method_lists_valid_ones():
 
 def test_specialized_loop_matches_function_pointer_loop():
     """specialize=True (generated, disk-cached module; or in-memory for local functions) is the same arithmetic."""
-    from sciml_lib.ode.explicit_rk import _generated_dir
+    from sciml_lib._specialize import generated_dir
 
     kw = dict(method="DP5", rtol=1e-9, atol=1e-9)
     a = solve(LORENZ.f, (0.0, 5.0), LORENZ.u0, LORENZ.p, **kw)
     b = solve(LORENZ.f, (0.0, 5.0), LORENZ.u0, LORENZ.p, specialize=True, **kw)
     np.testing.assert_allclose(a.u, b.u, rtol=1e-13, atol=1e-13)
     assert a.stats == b.stats
-    assert list(_generated_dir().glob("sciml_rk_lorenz_rhs_*.py"))  # the generated module
+    assert list(generated_dir().glob("sciml_rk_lorenz_rhs_*.py"))  # the generated module
 
 
 @pytest.mark.slow

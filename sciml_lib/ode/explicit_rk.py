@@ -43,14 +43,13 @@ from __future__ import annotations
 
 import math
 import warnings
-from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
 from numba import njit, types
 from numba.core.dispatcher import Dispatcher
 
-from sciml_lib._specialize import generated_dir, generated_driver, specialized_in_memory
+from sciml_lib._specialize import compiles_to, generated_driver, specialized_in_memory
 
 from .solution import ODESolution, ODEStats, hermite_interpolant
 from .tableaus import TABLEAUS, ButcherTableau
@@ -388,19 +387,14 @@ _DRIVER_ARGS = (
 _DRIVERS: dict[str, Any] = {}
 
 
-def _driver(kind: str):
+def _typed_driver():
     """The compiled loop taking ``f`` as a typed function pointer (compiled once, cached on disk)."""
-    if kind not in _DRIVERS:
-        _DRIVERS[kind] = njit(_DRIVER_ARGS, cache=True)(_integrate)
-    return _DRIVERS[kind]
+    if "typed" not in _DRIVERS:
+        _DRIVERS["typed"] = njit(_DRIVER_ARGS, cache=True)(_integrate)
+    return _DRIVERS["typed"]
 
 
 _SPECIALIZED: dict[int, Callable] = {}
-
-
-def _generated_dir() -> Path:
-    """Folder of the generated, disk-cached loops (see :mod:`sciml_lib._specialize`)."""
-    return generated_dir()
 
 
 def _specialized_driver(f: Dispatcher) -> Callable:
@@ -472,12 +466,7 @@ def _as_float_params(p: Any) -> np.ndarray | None:
 
 def _rhs_has_array_signature(f: Dispatcher) -> bool:
     """Whether f compiles for ``(float64, float64[::1], float64[::1]) -> float64[::1]``."""
-    sig = (types.float64, _ARR, _ARR)
-    try:
-        f.compile(sig)
-    except Exception:  # noqa: BLE001 - any typing failure means: use the specialised loop
-        return False
-    return any(s.args == sig and s.return_type == _ARR for s in f.nopython_signatures)
+    return compiles_to(f, (types.float64, _ARR, _ARR), _ARR)
 
 
 def _check_rhs(f: Callable, t0: float, u0: np.ndarray, p: Any, allow_tuple: bool = False) -> None:
@@ -665,7 +654,7 @@ def _solve_explicit(f, tspan, u0, p, tab: ButcherTableau, rtol, atol, dt, adapti
         if specialize:
             out = _specialized_driver(f)(*args[:3], p if p_arr is None else p_arr, *args[4:])
         elif p_arr is not None and _rhs_has_array_signature(f):
-            out = _driver("typed")(f, *args[:3], p_arr, *args[4:])
+            out = _typed_driver()(f, *args[:3], p_arr, *args[4:])
         else:
             out = _specialized_driver(f)(*args[:3], p, *args[4:])
     else:

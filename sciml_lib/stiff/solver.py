@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
+from sciml_lib._specialize import compiles_to
 from sciml_lib.ad import _numba_jac as nj
 from sciml_lib.ode.solution import ODESolution, ODEStats, hermite_interpolant
 from sciml_lib.ode.validation import check_max_steps, check_rtol, check_saveat, check_tspan, check_u0
@@ -49,14 +50,6 @@ _STATUS = {
 }
 
 
-def _compiles(g: Any, args: tuple, ret: Any) -> bool:
-    try:
-        g.compile(args)
-    except Exception:
-        return False
-    return any(sig.args == args and sig.return_type == ret for sig in g.nopython_signatures)
-
-
 _TYPED_CACHE: dict = {}
 
 
@@ -72,9 +65,9 @@ def _typed_check(f: Any, fc: Any, jac: Any) -> bool:
     from numba import types
 
     return (
-        _compiles(f, (types.float64, K.ARR, K.ARR), K.ARR)
-        and _compiles(fc, (types.float64, K.CARR, K.ARR), K.CARR)
-        and _compiles(jac, (types.float64, K.ARR, K.ARR), K.ARR2)
+        compiles_to(f, (types.float64, K.ARR, K.ARR), K.ARR)
+        and compiles_to(fc, (types.float64, K.CARR, K.ARR), K.CARR)
+        and compiles_to(jac, (types.float64, K.ARR, K.ARR), K.ARR2)
     )
 
 
