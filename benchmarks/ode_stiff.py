@@ -6,7 +6,10 @@ gets the problem's analytic Jacobian (SciPy: ``jac=``; for the Brusselator SciPy
 gets ``jac_sparsity`` and sciml_lib a coloured Jacobian of the same pattern; sciml_lib also gets the
 problem's ``tstops``, the time t = 1.1 where the forcing switches on, which SciPy's solvers cannot take).
 The error is the max-norm error at the final time against a tight SciPy Radau
-solution. Times are the minimum over repeats of warm (compiled) solves.
+solution. Times are the minimum over repeats of warm (compiled) solves. For the
+Brusselator it also times one SuperLU factorisation and solve of :math:`W` with each
+ordering and prints what the factorisations alone cost each run, against the time a
+5x speed-up over SciPy's BDF at equal error would allow (``linear_algebra_floor``).
 
 Run: ``python benchmarks/ode_stiff.py`` (writes ``benchmarks/results/ode_stiff.json``
 and ``.png`` and prints the ratios). ``--quick`` runs fewer tolerances.
@@ -85,7 +88,7 @@ def run_problem(name, prob, tspan, tols, atol_factor, ref, budget, sparse_patter
                 sec, s = time_it(run, budget)
             st = s.stats
             record(label, tol, sec, np.abs(s.u[-1] - ref).max(), steps=st.naccept, nf=st.nf, njac=st.njac, nlu=st.nlu,
-                   success=s.success)
+                   success=s.success, **({"nsolve": st.nnewton} if st.nnewton else {}))  # Newton iterations = solves
         for m in ("BDF", "Radau", "LSODA"):
             if sparse_pattern is not None and m == "LSODA":
                 continue  # LSODA has no sparse Jacobian option: dense 2048 x 2048 LU
@@ -105,6 +108,57 @@ def run_problem(name, prob, tspan, tols, atol_factor, ref, budget, sparse_patter
                 print("  diffrax failed:", exc)
                 with_diffrax = False
     return rows
+
+
+def linear_algebra_floor(prob, rows):
+    """What SuperLU alone costs on the Brusselator's :math:`W = \\alpha I - J`, and what that implies.
+
+    Times one factorisation and one solve of ``W`` (at ``u0``, :math:`\\alpha = 1/(0.05 \\cdot 0.43)`,
+    a typical BDF step) with the orderings of sciml_lib (minimum degree on :math:`W^T + W`) and of
+    SciPy's BDF (COLAMD, ``splu``'s default). With each run's factorisation and solve counts this
+    gives the time a run spends in SuperLU, and for the BDF runs the factorisations-only floor
+    against a 5x budget: SciPy BDF's time interpolated at our error, divided by 5.
+    """
+    import scipy.sparse as sp
+    import scipy.sparse.linalg as spla
+
+    J = sp.csc_matrix(prob.jac(2.0, np.asarray(prob.u0), np.asarray(prob.p)))
+    W = (sp.identity(J.shape[0], format="csc") / (0.05 * 0.43) - J).tocsc()
+    b = np.ones(J.shape[0])
+    cost = {}
+    for spec in ("MMD_AT_PLUS_A", "COLAMD"):
+        lu = spla.splu(W, permc_spec=spec)
+        tf = benchmark(lambda: spla.splu(W, permc_spec=spec), repeat=7, min_time=0.02, warmup=1).min  # noqa: B023
+        ts = benchmark(lambda: lu.solve(b), repeat=7, min_time=0.02, warmup=1).min  # noqa: B023
+        cost[spec] = {"factor": tf, "solve": ts, "fill": int(lu.L.nnz + lu.U.nnz)}
+    out = {"W_cost": cost, "runs": {}}
+    print("\nBrusselator N=32, SuperLU on W (one factorisation / one solve / fill of L+U):")
+    for spec, c in cost.items():
+        print(f"  {spec:14s} {c['factor'] * 1e3:6.2f} ms / {c['solve'] * 1e3:6.3f} ms / {c['fill']}")
+    peer = rows.get("SciPy BDF", [])
+    pe, pt = np.log([r["error"] for r in peer]), np.log([r["time"] for r in peer])
+    order = np.argsort(pe)
+    for m, rr in rows.items():
+        if not (m.startswith("sciml") or m == "SciPy BDF"):
+            continue
+        c = cost["COLAMD" if m.startswith("SciPy") else "MMD_AT_PLUS_A"]
+        for r in rr:
+            lu_time = r["nlu"] * c["factor"]
+            row = {"rtol": r["rtol"], "error": r["error"], "time": r["time"], "factor_time": lu_time,
+                   "factor_share": lu_time / r["time"]}
+            if r.get("nsolve"):  # Newton-based runs count their solves (Rosenbrock runs: 0, not counted)
+                row["solve_time"] = r["nsolve"] * c["solve"]
+            if m.startswith("sciml BDF") and pe.size and pe.min() <= np.log(r["error"]) <= pe.max():
+                budget = float(np.exp(np.interp(np.log(r["error"]), pe[order], pt[order]))) / 5.0
+                row.update(budget_5x=budget, factorisations_within_budget=budget / c["factor"])
+            out["runs"].setdefault(m, []).append(row)
+            extra = ""
+            if "budget_5x" in row:
+                extra = (f"; 5x budget {row['budget_5x']:.3f} s = {row['factorisations_within_budget']:.0f} factorisations"
+                         f" and nothing else (this run: {r['nlu']})")
+            print(f"  {m:28s} rtol={r['rtol']:.0e}: {r['nlu']:4d} LU x {c['factor'] * 1e3:.2f} ms = "
+                  f"{lu_time:.3f} s of {r['time']:.3f} s ({100 * row['factor_share']:.0f}%){extra}")
+    return out
 
 
 def diffrax_solve(prob, tspan, rtol, atol, ref, budget):
@@ -169,6 +223,8 @@ def main(argv=None):
     print(f"Brusselator N={N}: reference ...", flush=True)
     ref = reference(br, br.tspan, rtol=1e-9, atol=1e-9)
     results["problems"]["Brusselator N=32"] = run_problem("Brusselator", br, br.tspan, btols, 1.0, ref, budget=10.0, sparse_pattern=S)
+
+    results["brusselator_linear_algebra"] = linear_algebra_floor(br, results["problems"]["Brusselator N=32"])
 
     # ratios: SciPy time / sciml time at each tolerance (best sciml method)
     ratios = {}

@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 import numpy as np
 import scipy.sparse as sp
+from numba import njit
 from numpy.typing import ArrayLike
 
 __all__ = [
@@ -249,11 +250,17 @@ def color_columns(S: Any, order: str = "largest_first") -> np.ndarray:
         seq = _smallest_last(indptr, indices, deg)
     else:
         raise ValueError(f"order must be 'natural', 'largest_first' or 'smallest_last', got {order!r}")
+    return _greedy_colors(np.ascontiguousarray(seq, dtype=np.int64), indptr.astype(np.int64), indices.astype(np.int64))
+
+
+@njit(cache=True)
+def _greedy_colors(seq: np.ndarray, indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    n = seq.size
     colors = np.full(n, -1, dtype=np.int64)
     mark = np.full(n + 1, -1, dtype=np.int64)  # mark[c] == v: colour c is forbidden for v
     for v in seq:
-        for w in indices[indptr[v] : indptr[v + 1]]:
-            c = colors[w]
+        for m in range(indptr[v], indptr[v + 1]):
+            c = colors[indices[m]]
             if c >= 0:
                 mark[c] = v
         c = 0
