@@ -110,6 +110,19 @@ def run_problem(name, prob, tspan, tols, atol_factor, ref, budget, sparse_patter
     return rows
 
 
+def peer_time_at(prow, error):
+    """A peer's time interpolated (log-log) at ``error``; None outside the errors it reached."""
+    if not prow:
+        return None
+    pe = np.log([r["error"] for r in prow])
+    pt = np.log([r["time"] for r in prow])
+    order = np.argsort(pe)
+    le = np.log(error)
+    if not pe.min() <= le <= pe.max():
+        return None
+    return float(np.exp(np.interp(le, pe[order], pt[order])))
+
+
 def linear_algebra_floor(prob, rows):
     """What SuperLU alone costs on the Brusselator's :math:`W = \\alpha I - J`, and what that implies.
 
@@ -136,8 +149,6 @@ def linear_algebra_floor(prob, rows):
     for spec, c in cost.items():
         print(f"  {spec:14s} {c['factor'] * 1e3:6.2f} ms / {c['solve'] * 1e3:6.3f} ms / {c['fill']}")
     peer = rows.get("SciPy BDF", [])
-    pe, pt = np.log([r["error"] for r in peer]), np.log([r["time"] for r in peer])
-    order = np.argsort(pe)
     for m, rr in rows.items():
         if not (m.startswith("sciml") or m == "SciPy BDF"):
             continue
@@ -148,8 +159,9 @@ def linear_algebra_floor(prob, rows):
                    "factor_share": lu_time / r["time"]}
             if r.get("nsolve"):  # Newton-based runs count their solves (Rosenbrock runs: 0, not counted)
                 row["solve_time"] = r["nsolve"] * c["solve"]
-            if m.startswith("sciml BDF") and pe.size and pe.min() <= np.log(r["error"]) <= pe.max():
-                budget = float(np.exp(np.interp(np.log(r["error"]), pe[order], pt[order]))) / 5.0
+            peer_time = peer_time_at(peer, r["error"]) if m.startswith("sciml BDF") else None
+            if peer_time is not None:
+                budget = peer_time / 5.0
                 row.update(budget_5x=budget, factorisations_within_budget=budget / c["factor"])
             out["runs"].setdefault(m, []).append(row)
             extra = ""
@@ -249,14 +261,11 @@ def main(argv=None):
         for peer, prow in meths.items():
             if peer.startswith("sciml"):
                 continue
-            pe = np.log([r["error"] for r in prow])
-            pt = np.log([r["time"] for r in prow])
-            order = np.argsort(pe)
             rows = []
             for r in ours:
-                le = np.log(r["error"])
-                if pe.min() <= le <= pe.max():
-                    rows.append({"error": r["error"], "speedup": float(np.exp(np.interp(le, pe[order], pt[order])) / r["time"])})
+                tp = peer_time_at(prow, r["error"])
+                if tp is not None:
+                    rows.append({"error": r["error"], "speedup": tp / r["time"]})
             if rows:
                 equal[pname][peer] = max(rows, key=lambda x: x["speedup"])
     results["equal_error_speedup"] = equal
