@@ -1,8 +1,10 @@
 # SciML Book: two commands from a fresh clone.
 #   make book   set up .venv, execute every notebook, build the HTML book into _build/html
 #   make test   set up .venv, run every test (unit tests, notebook hygiene, nbval, book checks)
-# Also: make lab (JupyterLab on the course), make bench (benchmarks against the peers),
-#       make setup (only the environment), make strip (strip notebook outputs), make clean.
+# Also: make test-book (the built book in headless Chromium, offline; after make book),
+#       make linkcheck (external links; needs network), make lab (JupyterLab on the course),
+#       make bench (benchmarks against the peers), make setup (only the environment),
+#       make strip (strip notebook outputs), make clean.
 # Only Python >= 3.11 and make are assumed.
 
 SHELL := /bin/bash
@@ -11,6 +13,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.stamp-install
+# MathJax, require.js and the ipywidgets embed manager, served by the book itself.
+ASSETS := book/vendor/.stamp-assets
 BENCH_STAMP := $(VENV)/.stamp-bench
 # Every tool (jupyter, the python3 kernel, mpiexec) comes from the venv.
 export PATH := $(BIN):$(PATH)
@@ -21,7 +25,7 @@ NB_BUDGET ?= 120
 CELL_TIMEOUT ?= 600
 JOBS ?= 2
 
-.PHONY: all setup test test-unit test-notebooks book lab bench strip clean help
+.PHONY: all setup test test-unit test-notebooks test-book linkcheck book lab bench strip clean help
 
 all: test
 
@@ -36,17 +40,32 @@ $(STAMP): pyproject.toml constraints/book.txt
 	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints/book.txt -e ".[test,book]"
 	@touch $@
 
-setup: $(STAMP)
+$(ASSETS): tools/fetch_assets.py
+	$(BIN)/python tools/fetch_assets.py
+	@touch $@
 
-test: $(STAMP)
+setup: $(STAMP) $(ASSETS)
+
+test: $(STAMP) $(ASSETS)
 	@rm -f _build/junit-*.xml
 	@$(BIN)/python tools/stage.py "unit tests, hygiene, book checks" -- \
-	    $(BIN)/python -m pytest -n $(JOBS) -q --junitxml=_build/junit-unit.xml tests
+	    $(BIN)/python -m pytest -n $(JOBS) -q -m "not browser" --junitxml=_build/junit-unit.xml tests
 	@$(MAKE) --no-print-directory test-notebooks
 	@$(BIN)/python tools/junit_summary.py _build/junit-*.xml
 
-test-unit: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) -q tests
+test-unit: $(STAMP) $(ASSETS)
+	$(BIN)/python -m pytest -n $(JOBS) -q -m "not browser" tests
+
+# The built book as a reader sees it (after `make book`): every page of _toc.yml in
+# headless Chromium with the network blocked. Fails (never skips) without a browser.
+test-book: $(STAMP) $(ASSETS)
+	@$(BIN)/python tools/stage.py "book in the browser" -- \
+	    env SCIML_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q -p no:cacheprovider -m browser \
+	    -s --junitxml=_build/junit-browser.xml tests/test_book_browser.py
+
+# External links of the built book (needs network; not part of CI).
+linkcheck: $(STAMP) $(ASSETS)
+	$(BIN)/jupyter-book build . --builder linkcheck
 
 # nbval executes every notebook top to bottom (one kernel per notebook).
 # Notebooks that measure parallel speed-ups ("sciml": {"exclusive": true}) run alone.
@@ -57,14 +76,17 @@ test-notebooks: $(STAMP)
 	@$(BIN)/python tools/stage.py "notebooks (nbval, exclusive)" --ok-codes 0,5 -- \
 	    $(NBVAL) --nb-exclusive=only --junitxml=_build/junit-nb-exclusive.xml lectures homework
 
-book: $(STAMP)
+book: $(STAMP) $(ASSETS)
 	@$(BIN)/python tools/book_cache.py _build/.jupyter_cache
 	@$(BIN)/python tools/stage.py "book (execute + html)" -- \
 	    $(BIN)/jupyter-book build . --builder html -W -n --keep-going
 	@test -f _build/html/index.html
 	@echo "Book: $(CURDIR)/_build/html/index.html"
 
-lab: $(STAMP)
+# JupyterLab with MyST rendering (jupyterlab-myst); also registers this venv as the
+# Jupyter kernel "sciml-book" for the user, so another JupyterLab finds sciml_lib.
+lab: $(STAMP) $(ASSETS)
+	$(BIN)/python -m ipykernel install --user --name sciml-book --display-name "Python (SciML Book)"
 	$(BIN)/jupyter lab --notebook-dir=$(CURDIR) lectures
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml
