@@ -23,7 +23,13 @@ FLAGS = ["--builder", "html", "-W", "-n", "--keep-going"]
 
 
 def _config() -> dict:
-    return yaml.safe_load((ROOT / "_config.yml").read_text())
+    """The project's _config.yml, with local-extension paths made absolute so that a copy
+    of it in another folder (``--config``) still finds them."""
+    cfg = yaml.safe_load((ROOT / "_config.yml").read_text())
+    ext = cfg.get("sphinx", {}).get("local_extensions") or {}
+    for name, path in ext.items():
+        ext[name] = str((ROOT / path).resolve())
+    return cfg
 
 
 def _run(cmd, cwd=None, timeout=900):

@@ -181,7 +181,8 @@ class BookBrowser:
         t0 = time.perf_counter()
         tab = self.context.new_page()
         errors: list[str] = []
-        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        tab.on("console", lambda m: errors.append(f"{m.text} [{(m.location or {}).get('url', '')}]")
+               if m.type == "error" else None)
         tab.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
         before = len(self.network_attempts)
         try:
