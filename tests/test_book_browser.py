@@ -7,6 +7,10 @@ equation and image, render its widget explorers, and link only to files and
 anchors that exist. Screenshots of the front page and one lecture go to
 ``_build/screenshots/``.
 
+A last test opens a lecture in JupyterLab (started from the venv on a free loopback
+port): the Markdown must be rendered by jupyterlab-myst (no raw ``{cite`` roles) and a
+code cell must execute in the course's kernel.
+
 Where no Chromium can be found the tests skip with the reason; with
 ``SCIML_REQUIRE_BROWSER=1`` (set by ``make test-book``) they fail instead.
 """
@@ -157,3 +161,89 @@ def test_the_check_fails_on_a_broken_equation_and_image(browser, tmp_path):
     assert "MathJax error" in text or "equation not rendered" in text, text
     assert "image did not load" in text, text
     assert "link to missing" in text, text
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory):
+    """JupyterLab from the venv on a free loopback port, every cell rendered (no windowing)."""
+    import json
+    import signal
+    import urllib.request
+
+    port, token = _free_port(), "sciml-book-test"
+    settings = tmp_path_factory.mktemp("lab-settings")
+    tracker = settings / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    # never write the executed notebook back into the repository
+    docmanager = settings / "@jupyterlab" / "docmanager-extension"
+    docmanager.mkdir(parents=True)
+    (docmanager / "plugin.jupyterlab-settings").write_text(json.dumps({"autosave": False}))
+    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings),
+               JUPYTER_RUNTIME_DIR=str(tmp_path_factory.mktemp("lab-runtime")))
+    jupyter = str(pathlib.Path(sys.executable).parent / "jupyter")
+    proc = subprocess.Popen(
+        [jupyter, "lab", "--no-browser", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}",
+         "--ServerApp.port_retries=0", "--allow-root"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail("JupyterLab exited: " + proc.stderr.read().decode()[-3000:])
+                time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not start within 60 s")
+        yield url, token
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_jupyterlab_renders_myst_and_runs_a_cell(browser, jupyterlab):
+    """A lecture opened in JupyterLab: citations rendered by jupyterlab-myst, a cell executes."""
+    url, token = jupyterlab
+    ctx = browser.browser.new_context(viewport={"width": 1400, "height": 1000})
+    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
+        ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")) else r.abort())
+    page = ctx.new_page()
+    try:
+        page.goto(f"{url}/lab/tree/lectures/07_odes.ipynb?token={token}", timeout=120000)
+        page.wait_for_selector(".jp-Notebook .jp-MarkdownCell", timeout=120000)
+        page.wait_for_function(
+            "document.querySelectorAll('.jp-Notebook .jp-MarkdownCell .jp-RenderedMarkdown,"
+            " .jp-Notebook .jp-MarkdownCell .myst').length > 10", timeout=120000)
+        page.wait_for_timeout(2000)
+        text = page.locator(".jp-Notebook").inner_text()
+        assert "{cite" not in text, "raw MyST roles in JupyterLab: " + text[text.find("{cite"):][:80]
+        assert "Lecture 07" in text
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "jupyterlab_lecture_07.png"))
+        # run the first code cell (the set-up imports of sciml_lib) and wait for its prompt
+        first = page.locator(".jp-Notebook .jp-CodeCell").first
+        first.locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Shift+Enter")
+        page.wait_for_function(
+            "(() => { const p = document.querySelector('.jp-Notebook .jp-CodeCell "
+            ".jp-InputArea-prompt'); return p && /\\[\\d+\\]/.test(p.textContent); })()",
+            timeout=180000)
+        out = first.locator(".jp-OutputArea").inner_text()
+        assert "Error" not in out and "Traceback" not in out, out[:2000]
+    finally:
+        ctx.close()
