@@ -16,10 +16,9 @@ the deadlock of every rank blocking in a send that nobody receives yet.
 from __future__ import annotations
 
 import json
-import pathlib
-import subprocess
-import sys
 from typing import Any
+
+from sciml_lib.distributed.runner import mpiexec_path
 
 __all__ = ["ring", "main", "mpiexec_path", "run_ring"]
 
@@ -53,28 +52,23 @@ def main() -> None:
         print(json.dumps({"size": comm.Get_size(), "received": allrecv}), flush=True)
 
 
-def mpiexec_path() -> pathlib.Path:
-    """The ``mpiexec`` installed next to the running Python (the environment's MPICH)."""
-    p = pathlib.Path(sys.executable).parent / "mpiexec"
-    if not p.exists():
-        raise FileNotFoundError(f"no mpiexec next to {sys.executable}; install mpi4py with mpich")
-    return p
-
-
 def run_ring(n_ranks: int = 3, timeout: float = 60.0) -> dict[str, Any]:
     """Run this module under ``mpiexec -n n_ranks`` and return rank 0's JSON report.
 
-    Raises ``RuntimeError`` (with the captured output) when the run fails, and
-    :class:`subprocess.TimeoutExpired` when it takes longer than ``timeout``.
+    A thin wrapper of :func:`sciml_lib.distributed.run_mpi`. Raises
+    ``RuntimeError`` (:class:`sciml_lib.distributed.MPIRunError`, with the
+    ranks' tracebacks) when the run fails, and :class:`subprocess.TimeoutExpired`
+    (:class:`sciml_lib.distributed.MPITimeoutError`, after killing every rank)
+    when it takes longer than ``timeout``.
     """
+    from sciml_lib.distributed.runner import run_mpi
+
     if isinstance(n_ranks, bool) or not isinstance(n_ranks, int) or n_ranks < 1:
         raise ValueError(f"n_ranks must be a positive int, got {n_ranks!r}")
-    cmd = [str(mpiexec_path()), "-n", str(n_ranks), sys.executable, "-m", "sciml_lib.parallel.mpi_ring"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        raise RuntimeError(f"mpiexec failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return json.loads(lines[-1])
+    res = run_mpi("sciml_lib.parallel.mpi_ring", n_ranks, timeout=timeout)
+    if res.results[0] is None:
+        raise RuntimeError(f"mpi_ring: rank 0 printed no report:\n{res.stdout}\n{res.stderr}")
+    return res.results[0]
 
 
 if __name__ == "__main__":
