@@ -32,6 +32,18 @@ _SUBMODULES = (
     "sensitivity",
     "nn",
     "grading",
+    "pinn",
+    "distributed",
+    "gpu",
+    "pde",
+    "ude",
+    "sindy",
+    "bsde",
+    "reservoir",
+    "prob",
+    "gsa",
+    "uq",
+    "profiling",
 )
 
 __all__ = ["__version__", *_SUBMODULES]
