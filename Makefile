@@ -37,7 +37,7 @@ $(STAMP): pyproject.toml constraints/book.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints/book.txt -e ".[test,book]"
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints/book.txt -e ".[test,book,peers]"
 	@touch $@
 
 $(ASSETS): tools/fetch_assets.py
@@ -90,7 +90,7 @@ lab: $(STAMP) $(ASSETS)
 	$(BIN)/jupyter lab --notebook-dir=$(CURDIR) lectures
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints/book.txt -e ".[test,book,bench]"
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints/book.txt -e ".[test,book,peers,bench]"
 	@touch $@
 
 bench: $(BENCH_STAMP)
