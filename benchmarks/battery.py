@@ -54,22 +54,12 @@ from sciml_lib.pde import (
     spm_battery_rhs_naive,
     spm_battery_solve_blocks,
 )
-from sciml_lib.perf import benchmark
+from sciml_lib.perf import benchmark, cpu_model
 
 OUT = pathlib.Path(__file__).resolve().parent / "results"
 RTOL = ATOL = 1e-8
 PUBLISHED_MS = {"PyBaMM -> CasADi -> SUNDIALS": 7.5, "Julia before optimisation": 2.527,
                 "Julia after, CVODE_BDF": 1.145, "Julia after, KenCarp47": 0.743}
-
-
-def cpu_model() -> str:
-    try:
-        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def versions() -> dict:

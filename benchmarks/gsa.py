@@ -44,23 +44,12 @@ from sciml_lib.gsa import (
     morris,
     sobol_indices,
 )
-from sciml_lib.perf import benchmark, format_time
+from sciml_lib.perf import benchmark, cpu_model, format_time
 
 RESULTS = Path(__file__).resolve().parent / "results"
 REF = ishigami_indices()
 PROB = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": ISHIGAMI_BOUNDS.tolist()}
 B = ISHIGAMI_BOUNDS
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def sobol_error(S1, ST) -> float:

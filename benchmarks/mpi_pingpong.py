@@ -33,21 +33,11 @@ from sciml_lib.distributed import (
     run_mpi,
     shm_pingpong,
 )
-from sciml_lib.perf import format_time
+from sciml_lib.perf import cpu_model, format_time
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MAX_EXP = 25
 LAT_SIZE = 8  # bytes: the size at which the latencies are compared
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def mpi4py_bench() -> dict:

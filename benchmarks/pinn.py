@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 import optax  # noqa: E402
 
 from sciml_lib.nn import MLP, make_step  # noqa: E402
-from sciml_lib.perf import compare  # noqa: E402
+from sciml_lib.perf import compare, cpu_model  # noqa: E402
 from sciml_lib.pinn import pinn_loss, solve_ode_pinn  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -54,16 +54,6 @@ def f_cos(t, u):
 
 def exact(t):
     return 1.0 + np.sin(2 * np.pi * t) / (2 * np.pi)
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def run_deepxde(hard: bool, seed: int) -> dict:

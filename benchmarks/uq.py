@@ -35,7 +35,7 @@ import numpy as np
 from scipy import stats
 
 from sciml_lib.ode import solve
-from sciml_lib.perf import benchmark, format_time
+from sciml_lib.perf import benchmark, cpu_model, format_time
 from sciml_lib.problems import harmonic_rhs
 from sciml_lib.problems.small import pendulum_components
 from sciml_lib.uq import Normal, koopman_expectation, solve_fixed
@@ -57,17 +57,6 @@ PEER = textwrap.dedent("""
         s = u[-1, 0].std_dev
         print(n, time.perf_counter() - t0, s, flush=True)
 """)
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def theta_normal(n_steps: int) -> Normal:

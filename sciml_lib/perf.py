@@ -47,6 +47,8 @@ __all__ = [
     "format_time",
     "format_bytes",
     "Timer",
+    "cpu_model",
+    "machine_info",
 ]
 
 
@@ -408,3 +410,37 @@ class Timer:
 
     def __str__(self) -> str:
         return f"{self.label + ': ' if self.label else ''}{format_time(self.elapsed)}"
+
+
+def cpu_model() -> str:
+    """The CPU's model name (from ``/proc/cpuinfo`` on Linux), for benchmark records."""
+    import platform
+
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def machine_info(packages: Sequence[str] = ("numpy", "scipy", "numba", "jax")) -> dict[str, Any]:
+    """The machine a benchmark ran on: CPU, cores, platform, Python and package versions.
+
+    Every JSON file under ``benchmarks/results`` records this next to its numbers, so a
+    ratio can be traced to the hardware and software that produced it.
+    """
+    import importlib.metadata
+    import os
+    import platform
+
+    versions = {"python": platform.python_version()}
+    for name in packages:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return {"cpu": cpu_model(), "cores": os.cpu_count(), "platform": platform.platform(),
+            "versions": versions}

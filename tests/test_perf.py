@@ -117,3 +117,19 @@ def test_compare_rounds_pool_repeats():
     assert table.ratio("b") < 1  # summing is slower than doing nothing
     with pytest.raises(ValueError, match="rounds"):
         perf.compare({"a": lambda: None}, rounds=0)
+
+
+def test_machine_info_matches_the_interpreter():
+    import os
+    import platform
+
+    import numpy as np
+
+    from sciml_lib.perf import cpu_model, machine_info
+
+    info = machine_info(("numpy", "surely-not-a-package"))
+    assert info["cores"] == os.cpu_count()
+    assert info["versions"]["python"] == platform.python_version()
+    assert info["versions"]["numpy"] == np.__version__
+    assert info["versions"]["surely-not-a-package"] is None
+    assert info["cpu"] == cpu_model() and isinstance(info["cpu"], str) and info["cpu"]
