@@ -32,7 +32,7 @@ jax.config.update("jax_platform_name", "cpu")
 
 from sciml_lib.bsde import allen_cahn, hjb_lqg, hjb_lqg_exact, solve_bsde  # noqa: E402
 from sciml_lib.ode import solve  # noqa: E402
-from sciml_lib.perf import benchmark  # noqa: E402
+from sciml_lib.perf import benchmark, cpu_model  # noqa: E402
 from sciml_lib.problems import LORENZ  # noqa: E402
 from sciml_lib.reservoir import ESN, LORENZ_LYAPUNOV, valid_prediction_time  # noqa: E402
 from sciml_lib.sindy import polynomial_library, sindy  # noqa: E402
@@ -50,16 +50,6 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def _jsonable(o):
     """NumPy scalars (``np.bool_``, ``np.float64``) as Python scalars for ``json``."""
     return o.item() if hasattr(o, "item") else str(o)
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def bench_sindy() -> dict:
