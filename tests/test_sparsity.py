@@ -5,7 +5,6 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from numba import njit
 
 from sciml_lib.ad.forward import rhs_jacobian
 from sciml_lib.ad.sparsity import (
@@ -19,18 +18,11 @@ from sciml_lib.ad.sparsity import (
     seed_matrix,
     sparse_jacobian,
 )
+from sciml_lib.pde import mol_reaction_diffusion as tridiag_rhs
 from sciml_lib.problems import brusselator_2d, brusselator_2d_jac, brusselator_2d_sparsity
 
 
-@njit(cache=True)
-def tridiag_rhs(t, u, p):
-    n = u.size
-    du = np.empty_like(u)
-    for i in range(n):
-        left = u[i - 1] if i > 0 else 0.0
-        right = u[i + 1] if i < n - 1 else 0.0
-        du[i] = left - 2.0 * u[i] + right + u[i] * u[i] * u[i]
-    return du
+TRIDIAG_P = np.array([1.0, 0.5])  # mol_reaction_diffusion: a tridiagonal Jacobian
 
 
 def lecture_example(t, x, p):
@@ -54,14 +46,14 @@ def test_lecture_example_two_colors():
 def test_tridiagonal_three_colors_and_exact_decompression():
     n = 50
     u = np.linspace(-1, 1, n)
-    S = detect_sparsity(tridiag_rhs, u)  # tracer through py_func
+    S = detect_sparsity(tridiag_rhs, u, TRIDIAG_P)  # tracer through py_func
     assert S.nnz == 3 * n - 2
     for order in ("natural", "largest_first", "smallest_last"):
         c = color_columns(S, order)
         assert c.max() + 1 == 3
         assert is_valid_coloring(S, c)
-    Jd = rhs_jacobian(tridiag_rhs, 0.0, u, ())
-    Js = rhs_jacobian(tridiag_rhs, 0.0, u, (), sparsity=S)
+    Jd = rhs_jacobian(tridiag_rhs, 0.0, u, TRIDIAG_P)
+    Js = rhs_jacobian(tridiag_rhs, 0.0, u, TRIDIAG_P, sparsity=S)
     np.testing.assert_array_equal(Js.toarray(), Jd)  # compression loses nothing
     B = Jd @ seed_matrix(color_columns(S))
     np.testing.assert_allclose(decompress(S, color_columns(S), B).toarray(), Jd, rtol=1e-15)
@@ -112,7 +104,7 @@ def test_tracer_and_bad_input():
     with pytest.raises(ValueError, match="colors"):
         is_valid_coloring(np.eye(3), [0, 1])
     with pytest.raises(ValueError, match="method"):
-        detect_sparsity(tridiag_rhs, np.ones(3), method="magic")
+        detect_sparsity(tridiag_rhs, np.ones(3), TRIDIAG_P, method="magic")
     with pytest.raises(ValueError, match="square"):
         SparseJacobianPlan(np.ones((2, 3)))
     assert not is_valid_coloring(np.ones((2, 2)), [0, 0])
