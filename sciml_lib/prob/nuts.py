@@ -1,0 +1,171 @@
+r"""The No-U-Turn sampler, multinomial :cite:p:`hoffman2014nuts,betancourt2017conceptual`.
+
+Each iteration draws a momentum and doubles a leapfrog trajectory, forwards or
+backwards at random, until its two ends start to come back towards each other:
+with :math:`\rho` the sum of the momenta of a (sub)trajectory and
+:math:`p^\sharp = M^{-1}p` at its ends, the generalised no-U-turn condition is
+:math:`\rho\cdot p^\sharp_- > 0` and :math:`\rho\cdot p^\sharp_+ > 0`. The
+condition is checked on the whole trajectory and on every sub-tree of every new
+half (a new half with an inner U-turn is discarded, which keeps the scheme
+reversible). The draw is taken from the trajectory with probabilities
+:math:`\propto e^{-H}`: uniformly-progressive inside a new half, biased
+towards the new half when it is merged (as in Stan and NumPyro). Divergences
+(energy error above 1000) stop the trajectory and are counted.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import jax
+
+jax.config.update("jax_enable_x64", True)
+
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+from jax import lax  # noqa: E402
+
+from sciml_lib.prob._runner import (  # noqa: E402
+    MCMCResult, check_int, check_logp_at, check_x0, energy, finish, leapfrog_step, make_chain,
+    make_vg, rng_key, run_chains)
+from sciml_lib.prob.hmc import DIVERGENCE_THRESHOLD, _check_mass  # noqa: E402
+
+__all__ = ["nuts"]
+
+
+def _no_uturn(rho, p_left, p_right, inv_mass):
+    return (jnp.dot(rho, inv_mass * p_left) > 0) & (jnp.dot(rho, inv_mass * p_right) > 0)
+
+
+def _nuts_kernel(vg: Callable, max_depth: int):
+    nbuf = 2 ** (max_depth - 1)
+
+    def kernel(state, key, eps, inv_mass):
+        x, lp, g = state
+        d = x.shape[0]
+        k_p, k_tree = jax.random.split(key)
+        p0 = jax.random.normal(k_p, x.shape) / jnp.sqrt(inv_mass)
+        h0 = energy(lp, p0, inv_mass)
+        edge0 = (x, p0, g, lp)
+
+        def build(depth, start, direction, key):
+            """Grow a new half of 2**depth leapfrog steps from ``start``."""
+            pbuf = jnp.zeros((nbuf, d))
+            cbuf = jnp.zeros((nbuf, d))
+
+            def cond(c):
+                return (c[0] < 2 ** depth) & ~c[-2] & ~c[-1]
+
+            def body(c):
+                k, edge, cand, lsw, pbuf, cbuf, acc, key, bad, div = c
+                key, k_sel = jax.random.split(key)
+                xn, pn, lpn, gn = leapfrog_step(vg, edge[0], edge[1], edge[2], direction * eps,
+                                                inv_mass)
+                dh = energy(lpn, pn, inv_mass) - h0
+                dh = jnp.where(jnp.isnan(dh), jnp.inf, dh)
+                div = dh > DIVERGENCE_THRESHOLD
+                acc = acc + jnp.minimum(1.0, jnp.exp(-dh))
+                w = -dh
+                lsw_new = jnp.logaddexp(lsw, w)
+                take = jnp.log(jax.random.uniform(k_sel)) < w - lsw_new
+                cand = jax.tree_util.tree_map(lambda a, b: jnp.where(take, a, b),
+                                              (xn, lpn, gn), cand)
+                csum = jnp.where(k > 0, cbuf[jnp.maximum(k - 1, 0)], 0.0) + pn
+                pbuf = pbuf.at[k].set(pn)
+                cbuf = cbuf.at[k].set(csum)
+                for lev in range(1, max_depth):
+                    b = 2 ** lev
+                    check = (lev <= depth) & ((k + 1) % b == 0)
+                    lo = jnp.maximum(k + 1 - b, 0)
+                    rho = csum - jnp.where(k - b >= 0, cbuf[jnp.maximum(k - b, 0)], 0.0)
+                    bad = bad | (check & ~_no_uturn(rho, pbuf[lo], pn, inv_mass))
+                return (k + 1, (xn, pn, gn, lpn), cand, lsw_new, pbuf, cbuf, acc, key, bad, div)
+
+            cand0 = (start[0], start[3], start[2])
+            c = (0, start, cand0, -jnp.inf, pbuf, cbuf, 0.0, key, False, False)
+            k, edge, cand, lsw, pbuf, cbuf, acc, _, bad, div = lax.while_loop(cond, body, c)
+            return edge, cand, lsw, cbuf[k - 1], acc, k, bad, div
+
+        def tcond(c):
+            return (c[0] < max_depth) & ~c[-1]
+
+        def tbody(c):
+            depth, left, right, rho, cand, lw, acc, ng, key, div, stop = c
+            key, k_dir, k_sub, k_acc = jax.random.split(key, 4)
+            fwd = jax.random.bernoulli(k_dir)
+            direction = jnp.where(fwd, 1.0, -1.0)
+            start = jax.tree_util.tree_map(lambda a, b: jnp.where(fwd, a, b), right, left)
+            edge, scand, slw, srho, sacc, k, bad, sdiv = build(depth, start, direction, k_sub)
+            ok = ~bad & ~sdiv
+            take = ok & (jnp.log(jax.random.uniform(k_acc)) < slw - lw)
+            cand = jax.tree_util.tree_map(lambda a, b: jnp.where(take, a, b), scand, cand)
+            lw = jnp.where(ok, jnp.logaddexp(lw, slw), lw)
+            right = jax.tree_util.tree_map(lambda a, b: jnp.where(ok & fwd, a, b), edge, right)
+            left = jax.tree_util.tree_map(lambda a, b: jnp.where(ok & ~fwd, a, b), edge, left)
+            rho = jnp.where(ok, rho + srho, rho)
+            turned = ~_no_uturn(rho, left[1], right[1], inv_mass)
+            stop = ~ok | turned
+            return (depth + 1, left, right, rho, cand, lw, acc + sacc, ng + k, key, div | sdiv,
+                    stop)
+
+        c = (0, edge0, edge0, p0, (x, lp, g), 0.0, 0.0, 0, k_tree, False, False)
+        depth, _, _, _, cand, _, acc, ng, _, div, _ = lax.while_loop(tcond, tbody, c)
+        xn, lpn, gn = cand
+        return (xn, lpn, gn), (acc / jnp.maximum(ng, 1), ng, div, depth)
+
+    return kernel
+
+
+def nuts(logp: Callable, x0: Any, n: int, rng: Any = None, *, grad_logp: Callable | None = None,
+         warmup: int | None = None, step_size: float | None = None, max_depth: int = 10,
+         mass: Any = None, target_accept: float = 0.8, adapt_step_size: bool = True,
+         adapt_mass: bool = True, chain_method: str = "sequential") -> MCMCResult:
+    r"""No-U-Turn sampler (multinomial, generalised U-turn criterion) :cite:p:`hoffman2014nuts`.
+
+    Same warm-up as :func:`~sciml_lib.prob.hmc` (dual averaging and a diagonal
+    mass matrix in Stan's windows :cite:p:`carpenter2017stan`); the whole chain
+    is one compiled JAX program.
+
+    Parameters
+    ----------
+    logp : callable
+        Log-density on :math:`\mathbb R^d`, JAX-traceable.
+    x0 : array_like, shape (dim,) or (chains, dim)
+    n : int
+        Draws per chain after warm-up.
+    rng : numpy.random.Generator or int, optional
+    grad_logp : callable, optional
+        Gradient of ``logp`` (``jax.grad`` by default).
+    warmup : int, optional
+        Warm-up iterations (default ``n``).
+    step_size : float, optional
+        Initial step size (Stan's heuristic if None).
+    max_depth : int
+        Maximum number of doublings: at most :math:`2^{\mathrm{max\_depth}} - 1` leapfrog steps.
+    mass : array_like, shape (dim,), optional
+        Initial diagonal mass matrix.
+    target_accept : float
+    chain_method : {"sequential", "vectorized"}
+
+    Returns
+    -------
+    MCMCResult
+        ``extra["tree_depth"]`` holds the number of doublings of every draw.
+    """
+    vg = make_vg(logp, grad_logp)
+    x = check_x0(x0)
+    n = check_int(n, "n")
+    max_depth = check_int(max_depth, "max_depth")
+    warmup = n if warmup is None else check_int(warmup, "warmup", 0)
+    if step_size is not None and not (np.isfinite(step_size) and step_size > 0):
+        raise ValueError(f"step_size must be positive and finite, got {step_size!r}")
+    if not 0 < target_accept < 1:
+        raise ValueError(f"target_accept must be in (0, 1), got {target_accept!r}")
+    inv_mass = np.ones(x.shape[1]) if mass is None else 1.0 / _check_mass(mass, x.shape[1])
+    check_logp_at(vg, x)
+    chain = make_chain(_nuts_kernel(vg, max_depth), vg, warmup, n, target_accept,
+                       adapt_step_size, adapt_mass)
+    eps0 = 1.0 if step_size is None else step_size
+    out, wall, comp = run_chains(chain, x, rng_key(rng), eps0, inv_mass, step_size is None,
+                                 chain_method)
+    return finish(out, wall, comp, ("tree_depth",))
