@@ -37,6 +37,7 @@ jax.config.update("jax_platform_name", "cpu")
 import jax.numpy as jnp  # noqa: E402
 
 from sciml_lib import prob  # noqa: E402
+from sciml_lib.perf import cpu_model  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 CHAINS, WARMUP, DRAWS = 4, 500, 500
