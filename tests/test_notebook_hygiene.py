@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import json
 import pathlib
+import re
 
 import pytest
 import yaml
@@ -112,3 +113,145 @@ def test_strip_tool_agrees():
 
     r = subprocess.run([sys.executable, str(ROOT / "tools" / "strip_notebooks.py"), "--check"], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+# -- reader comfort and exercises (issue 15, items 5 and 6) ----------------------------------------
+MAX_CODE_COLUMNS = 100
+LECTURES = sorted((ROOT / "lectures").glob("[0-9][0-9]_*.ipynb"))
+LECTURE_IDS = [p.name for p in LECTURES]
+# Sources of the wrapped-by-hand check: generated student versions are checked via their source.
+CODE_NOTEBOOKS = [p for p in NOTEBOOKS if not p.stem.endswith("_student")]
+CODE_IDS = [str(p.relative_to(ROOT)) for p in CODE_NOTEBOOKS]
+
+
+def cell_source(cell: dict) -> str:
+    src = cell["source"]
+    return "".join(src) if isinstance(src, list) else src
+
+
+def markdown_text(nb: dict) -> str:
+    return "\n\n".join(cell_source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+
+
+_EXERCISE = re.compile(r"^(?::::+|```+)\{exercise\}[^\n]*\n((?::[\w-]+:[^\n]*\n)*)", re.M)
+_SOLUTION = re.compile(r"^(?::::+|```+)\{(solution|solution-start)\}[ \t]*(\S*)[^\n]*\n"
+                       r"((?::[\w-]+:[^\n]*\n)*)", re.M)
+_SOLUTION_END = re.compile(r"^(?::::+|```+)\{solution-end\}", re.M)
+
+
+def exercise_labels(text: str) -> list[str]:
+    out = []
+    for m in _EXERCISE.finditer(text):
+        label = re.search(r"^:label:[ \t]*(\S+)", m.group(1), re.M)
+        out.append(label.group(1) if label else "")
+    return out
+
+
+def solutions(text: str) -> list[tuple[str, str, str]]:
+    """(kind, label, options) of every solution directive."""
+    return [(m.group(1), m.group(2), m.group(3)) for m in _SOLUTION.finditer(text)]
+
+
+@pytest.mark.parametrize("path", CODE_NOTEBOOKS, ids=CODE_IDS)
+def test_code_lines_fit_the_page(path):
+    """Code cells are wrapped at 100 columns so the rendered page needs no horizontal scroll."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    long = []
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        for j, line in enumerate(cell_source(cell).splitlines(), 1):
+            if len(line) > MAX_CODE_COLUMNS:
+                long.append(f"cell {i} line {j} ({len(line)} columns): {line.strip()[:60]}...")
+    assert not long, f"code lines over {MAX_CODE_COLUMNS} columns:\n" + "\n".join(long)
+
+
+@pytest.mark.parametrize("path", LECTURES, ids=LECTURE_IDS)
+def test_lecture_has_solved_exercises(path):
+    """sphinx-exercise pairs: exercises with labels, >= 2 solved, solutions folded (dropdown)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    text = markdown_text(nb)
+    assert ":::{admonition} Solution" not in text, (
+        "use {solution}/{solution-start} directives of sphinx-exercise, not an admonition")
+    labels = exercise_labels(text)
+    assert labels, "the lecture has no {exercise} directive"
+    assert all(labels), "every {exercise} needs a :label: (ex-NN-k)"
+    assert len(set(labels)) == len(labels), f"duplicate exercise labels {labels}"
+    number = path.name[:2]
+    for label in labels:
+        assert re.fullmatch(rf"ex-{number}-\d+", label), f"label {label!r} is not ex-{number}-k"
+    sols = solutions(text)
+    for kind, label, options in sols:
+        assert label in labels, f"{{{kind}}} {label!r} matches no exercise of this lecture"
+        assert re.search(r"^:class:.*\bdropdown\b", options, re.M), (
+            f"the solution of {label} must be hidden by default (:class: dropdown)")
+    solved = {label for _, label, _ in sols}
+    assert len(solved) >= 2, f"only {len(solved)} solved exercise(s): at least two are required"
+    n_start = sum(kind == "solution-start" for kind, _, _ in sols)
+    assert n_start == len(_SOLUTION_END.findall(text)), "unbalanced solution-start / solution-end"
+
+
+def test_exercise_labels_are_unique_across_the_book():
+    seen: dict[str, str] = {}
+    for path in LECTURES:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for label in exercise_labels(markdown_text(nb)):
+            assert label not in seen, f"{label} is used by {seen[label]} and {path.name}"
+            seen[label] = path.name
+
+
+def _assert_only(code: str) -> bool:
+    lines = [ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+    body = ast.parse("\n".join(lines)).body
+    return bool(body) and all(isinstance(node, ast.Assert) for node in body)
+
+
+@pytest.mark.parametrize("path", LECTURES, ids=LECTURE_IDS)
+def test_assert_only_cells_are_removed_from_the_page(path):
+    """A lecture cell of asserts only is run but not shown: tagged remove-input (or remove-cell).
+
+    Homework is exempt: its visible assert cells are the tests the student runs."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    bad = []
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "code" and _assert_only(cell_source(cell)):
+            tags = set(cell.get("metadata", {}).get("tags", []))
+            if not tags & {"remove-input", "remove-cell"}:
+                bad.append(i)
+    assert not bad, f"assert-only cells {bad} need the tag remove-input"
+
+
+def test_hygiene_helpers_parse_directives():
+    text = (":::{exercise} Title\n:label: ex-01-1\n\nDo it.\n:::\n\n"
+            ":::{solution-start} ex-01-1\n:class: dropdown\n:::\n\ntext\n\n:::{solution-end}\n:::\n"
+            "```{exercise}\n:label: ex-01-2\n```\n```{solution} ex-01-2\n:class: dropdown\n```\n")
+    assert exercise_labels(text) == ["ex-01-1", "ex-01-2"]
+    assert [(k, lab) for k, lab, _ in solutions(text)] == [("solution-start", "ex-01-1"),
+                                                          ("solution", "ex-01-2")]
+    assert len(_SOLUTION_END.findall(text)) == 1
+    assert _assert_only("# a comment\nassert 1 == 1, (\n    'msg')\n")
+    assert not _assert_only("x = 1\nassert x == 1\n")
+    assert not _assert_only("# only a comment\n")
+
+
+@pytest.mark.parametrize("path", LECTURES, ids=LECTURE_IDS)
+def test_computing_solutions_assert_their_result(path):
+    """The code cells of a gated solution (solution-start ... solution-end) assert something."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    label, n_code, n_assert, bad = None, 0, 0, []
+    for cell in nb["cells"]:
+        src = cell_source(cell)
+        if cell["cell_type"] == "markdown":
+            start = _SOLUTION.search(src)
+            if start and start.group(1) == "solution-start":
+                label, n_code, n_assert = start.group(2), 0, 0
+            if _SOLUTION_END.search(src) and label is not None:
+                if n_code and not n_assert:
+                    bad.append(label)
+                label = None
+        elif label is not None:
+            lines = [ln for ln in src.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+            n_code += 1
+            n_assert += sum(isinstance(node, ast.Assert)
+                            for node in ast.walk(ast.parse("\n".join(lines))))
+    assert not bad, f"the code of the solutions {bad} asserts nothing"

@@ -2,7 +2,10 @@
 
 ``python -m sciml_lib.grading._launch --mem-mb N -f CONNECTION_FILE`` caps the
 address space of the kernel (and of every process it forks) at ``N`` MiB with
-``RLIMIT_AS``, forbids core dumps and files over 2 GiB, then starts ``ipykernel`` as usual. A
+``RLIMIT_AS``, forbids core dumps and files over 2 GiB, applies the guard
+configuration given with ``--guard FILE`` (``sciml_lib.grading._guard``: forbidden
+calls, protected folders; and Landlock where the kernel supports it), then
+starts ``ipykernel`` as usual. A
 memory bomb in a submission then raises ``MemoryError`` (or kills only the
 kernel) instead of exhausting the grading machine.
 """
@@ -38,7 +41,34 @@ def main(argv: list[str] | None = None) -> None:
         i = argv.index("--mem-mb")
         mem_mb = int(argv[i + 1])
         del argv[i : i + 2]
+    guard = None
+    if "--guard" in argv:
+        i = argv.index("--guard")
+        guard = argv[i + 1]
+        del argv[i : i + 2]
     _apply_limits(mem_mb)
+    if guard:
+        import json
+
+        with open(guard, encoding="utf-8") as fh:
+            config = json.load(fh)
+        # imports (ipykernel, NumPy, the guarded modules) happen before the
+        # guard closes files, so the kernel still starts
+        import ipykernel.kernelapp  # noqa: F401
+
+        from sciml_lib.grading import _guard
+
+        _guard.install(config)
+        box = config.get("landlock")
+        if box is not None:
+            from sciml_lib.grading import _landlock
+
+            conn = argv[argv.index("-f") + 1] if "-f" in argv else None
+            try:
+                abi = _landlock.restrict(list(box["read"]) + ([conn] if conn else []), list(box["write"]))
+                _guard.note("isolation", f"landlock ABI {abi}")
+            except OSError as exc:
+                _guard.note("isolation", f"landlock unavailable ({exc}); the guard alone applies")
     os.environ.setdefault("PYTHONHASHSEED", "0")
     from ipykernel import kernelapp
 

@@ -82,9 +82,33 @@ def judge(check: Check, values: Mapping[str, Any], reference: Mapping[str, Any] 
         want = np.asarray(ast.literal_eval(check.args[0]))
         ok = v.shape == want.shape and np.array_equal(v, want)
         return "" if ok else f"{check.name} = {v.tolist() if v.size < 10 else '...'}, expected {check.args[0]}"
+    if k in ("ratio", "max", "min"):
+        args = []
+        for a in check.args:
+            w = values.get(a)
+            if not isinstance(w, np.ndarray):
+                return f"{a}: {w or 'missing'}"
+            if w.dtype.kind not in "biuf" or w.size == 0:
+                return f"{a}: expected real numbers"
+            args.append(w.astype(np.float64))
+        with np.errstate(all="ignore"):
+            if k == "ratio":
+                if args[0].shape != args[1].shape:
+                    return f"{check.args[0]} and {check.args[1]} differ in shape"
+                want = args[0] / args[1]
+            else:
+                want = np.asarray(np.max(args[0]) if k == "max" else np.min(args[0]))
+        msg = _close(v, want, rtol, atol)
+        what = f"{check.args[0]} / {check.args[1]}" if k == "ratio" else f"{k}({check.args[0]})"
+        return f"{check.name} is not {what}: {msg}" if msg else ""
     if v.dtype.kind not in "biuf" or v.size == 0:
         return f"{check.name}: expected real numbers"
     x = v.astype(np.float64)
+    if k == "nonincreasing":
+        if x.ndim != 1 or x.size < 2 or not np.all(np.isfinite(x)):
+            return f"{check.name}: expected a finite sequence of at least 2 values"
+        up = np.flatnonzero(x[1:] > x[:-1] * (1 + rtol) + atol)
+        return f"{check.name} increases at step {int(up[0]) + 1}" if up.size else ""
     if k == "close":
         msg = _close(x, np.full_like(x, _num(check.args[0])), rtol, atol)
         return f"{check.name}: {msg}" if msg else ""

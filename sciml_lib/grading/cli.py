@@ -15,10 +15,24 @@ import argparse
 import sys
 from pathlib import Path
 
-from .grader import Limits, grade_many, write_json
+from .grader import Limits, check_output_path, grade_many, write_json
 from .notebook import load_homework, normalize_ids, student_notebook, write_notebook
 
 __all__ = ["main"]
+
+
+def _positive(kind: type):
+    def parse(text: str):
+        try:
+            v = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not v > 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return v
+
+    parse.__name__ = kind.__name__
+    return parse
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,9 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("submission", help="a notebook, or a folder of notebooks")
     g.add_argument("--json", help="write the report(s) as JSON")
     g.add_argument("--csv", help="write a summary CSV (one row per submission)")
-    g.add_argument("--timeout", type=float, default=Limits.cell_timeout, help="seconds per cell (default %(default)s)")
-    g.add_argument("--budget", type=float, default=Limits.budget, help="seconds per notebook (default %(default)s)")
-    g.add_argument("--mem-mb", type=int, default=Limits.mem_mb, help="kernel memory cap in MiB (default %(default)s)")
+    g.add_argument("--timeout", type=_positive(float), help="seconds per cell (default: the homework's manifest)")
+    g.add_argument("--budget", type=_positive(float), help="seconds per notebook (default: the manifest)")
+    g.add_argument("--mem-mb", type=_positive(int), help="kernel memory cap in MiB (default: the manifest)")
     n = sub.add_parser("normalize", help="set stable cell ids in a source notebook")
     n.add_argument("notebook")
     args = ap.parse_args(argv)
@@ -44,12 +58,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "normalize":
             print(f"{normalize_ids(args.notebook)} cell ids set")
             return 0
-        hw = load_homework(args.homework)
         if args.cmd == "student":
+            check_output_path(args.output, "output")
+            hw = load_homework(args.homework)
             write_notebook(student_notebook(hw), args.output)
             print(f"wrote {args.output}")
             return 0
-        limits = Limits(cell_timeout=args.timeout, budget=args.budget, mem_mb=args.mem_mb)
+        check_output_path(args.json, "--json")
+        check_output_path(args.csv, "--csv")
+        hw = load_homework(args.homework)
+        limits = Limits.for_homework(hw, cell_timeout=args.timeout, budget=args.budget, mem_mb=args.mem_mb)
         sp = Path(args.submission)
         if sp.is_dir():
             subs = sorted(p for p in sp.glob("*.ipynb") if p.resolve() != hw.path.resolve())
@@ -61,14 +79,15 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"error: submission: no such file or folder {sp}", file=sys.stderr)
             return 2
-        reports = grade_many(hw, subs, limits, csv_path=args.csv)
-        for r in reports:
-            print(r.table())
-            print()
-        if args.json:
-            write_json(reports[0] if sp.is_file() else reports, args.json)
+        def show(r):
+            print(r.table(), flush=True)
+            print(flush=True)
+            if args.json and sp.is_file():
+                write_json(r, args.json)
+
+        grade_many(hw, subs, limits, csv_path=args.csv, json_path=None if sp.is_file() else args.json, on_report=show)
         return 0
-    except (ValueError, RuntimeError) as exc:
+    except (ValueError, RuntimeError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -7,33 +7,53 @@ The procedure of ``grade``:
    cell, tests included, comes from the source notebook;
 2. check the static rules (``# FORBID``) on the answer cells;
 3. run the rebuilt notebook in a fresh ``sciml_lib.grading.kernel.GuardedKernel``
-   with a per-cell time limit, a total budget and a memory cap;
+   with a per-cell time limit, a total budget and a memory cap (the defaults
+   come from the homework's manifest), under the run-time guard
+   (``guard_config``: the manifest's forbidden calls are replaced by stubs that
+   record the attempt, the homework sources cannot be opened nor the repository
+   written) and, where Linux has it, a Landlock sandbox;
 4. after each test cell, fetch the ``# CHECK`` variables as arrays and judge
    them here against the values of a clean run of the reference solution
    (``reference_values``);
 5. when the kernel dies (``sys.exit``, ``os._exit``, a crash, a loop that
    ignores interrupts), start a fresh one and replay the non-test cells,
    skipping the cell that killed it and cells that ran out of time; tests
-   already judged keep their verdict.
+   already judged keep their verdict;
+6. zero the tests of every problem whose forbidden call the guard recorded, and
+   every test when the submission tried to read the sources or write into the
+   repository, with the reason in the report.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import nbformat
 
 from .checks import forbidden_uses, judge
 from .kernel import GuardedKernel, KernelDied, RunResult
-from .notebook import Homework, TestSpec, is_source_only, load_homework, student_notebook
+from .notebook import VARIABLE_ARGS, Homework, TestSpec, is_source_only, load_homework, student_notebook
 
-__all__ = ["Limits", "TestResult", "Report", "reference_values", "grade", "grade_many", "extract_answers"]
+__all__ = [
+    "Limits",
+    "TestResult",
+    "Report",
+    "reference_values",
+    "grade",
+    "grade_many",
+    "extract_answers",
+    "guard_config",
+    "check_output_path",
+    "write_csv",
+    "write_json",
+]
 
 
 @dataclass(frozen=True)
@@ -56,6 +76,22 @@ class Limits:
     budget: float = 300.0
     mem_mb: int = 3072
     max_restarts: int = 4
+
+    def __post_init__(self) -> None:
+        for key in ("cell_timeout", "budget", "mem_mb"):
+            v = getattr(self, key)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0 or v != v:
+                raise ValueError(f"{key} must be a positive number, got {v!r}")
+        if not isinstance(self.max_restarts, int) or self.max_restarts < 0:
+            raise ValueError(f"max_restarts must be a non-negative integer, got {self.max_restarts!r}")
+
+    @classmethod
+    def for_homework(cls, hw: Homework, **overrides: Any) -> "Limits":
+        """The limits of a homework's manifest, with ``overrides`` (``None`` values ignored)."""
+        m = hw.manifest
+        base = {} if m is None else {"cell_timeout": m.cell_timeout, "budget": m.budget, "mem_mb": m.mem_mb}
+        base.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**base)
 
 
 @dataclass
@@ -80,6 +116,7 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     restarts: int = 0
+    isolation: str = "guard only"
 
     @property
     def score(self) -> float:
@@ -113,6 +150,7 @@ class Report:
             "warnings": self.warnings,
             "seconds": round(self.seconds, 2),
             "kernel_restarts": self.restarts,
+            "isolation": self.isolation,
         }
 
     def table(self) -> str:
@@ -191,7 +229,69 @@ def _cell_plan(hw: Homework, answers: dict[str, str]) -> list[tuple[int, str, st
     return [p for p in plan if p[0] <= last]  # later cells cannot change a verdict
 
 
-def _run(hw: Homework, answers: dict[str, str], limits: Limits, report: Report) -> dict[str, Any]:
+def _repo_root() -> Path | None:
+    root = Path(__file__).resolve().parents[2]
+    return root if (root / "pyproject.toml").is_file() and (root / "sciml_lib").is_dir() else None
+
+
+def guard_config(hw: Homework, private: Iterable[str | Path] = (), isolate: bool | None = None) -> dict[str, Any]:
+    """The guard applied in a submission's kernel (``sciml_lib.grading._guard.install``).
+
+    Forbidden calls come from the manifest; nothing may be opened under the
+    homework's folder or the repository's ``homework/`` folder, and nothing
+    written under the repository (which holds the Python environment). With
+    ``isolate`` (default: the module switch ``ISOLATE``, on) the kernel is also
+    confined by Landlock where the operating system supports it: it reads only
+    the Python installation and system folders and writes only its own folder.
+    """
+    root = _repo_root()
+    reads = [str(hw.path.parent.resolve())]
+    writes = [str(hw.path.parent.resolve())]
+    if root is not None:
+        reads.append(str(root / "homework"))
+        writes.append(str(root))
+    calls = list(hw.manifest.forbidden_calls) if hw.manifest is not None else []
+    return {"forbidden_calls": calls, "read_roots": reads, "write_roots": writes,
+            "private": [str(p) for p in private], "isolate": ISOLATE if isolate is None else bool(isolate)}
+
+
+ISOLATE = True  # confine submission kernels with Landlock where available
+
+
+def _attempt_verdicts(hw: Homework, hits: list[dict[str, str]], report: Report) -> dict[str, TestResult]:
+    """Tests zeroed by what the kernel's guard recorded (forbidden calls, reading or writing the sources)."""
+    out: dict[str, TestResult] = {}
+    by_test: dict[str, list[str]] = {}
+    everything = [t.qid for t in hw.tests]
+    for h in hits:
+        kind, what = h["kind"], h["what"]
+        if kind == "isolation":
+            report.isolation = what
+            if not what.startswith("landlock ABI"):
+                report.warnings.append(f"not isolated: {what}")
+            continue
+        if kind == "call":
+            probs = hw.manifest.problems_forbidding(what) if hw.manifest is not None else []
+            why = f"called {what}, forbidden in this problem (blocked at run time)"
+            qids = [q for p in probs for q in p.questions]
+        elif kind == "read":
+            why, qids = f"tried to read the homework's sources ({what})", everything
+        elif kind == "write":
+            why, qids = f"tried to write into the repository ({what})", everything
+        else:
+            report.warnings.append(f"blocked: {kind} {what}")
+            continue
+        report.warnings.append(why)
+        for q in qids:
+            by_test.setdefault(q, []).append(why)
+    for t in hw.tests:
+        if t.qid in by_test:
+            out[t.qid] = TestResult(t.qid, t.points, 0.0, "fail", "; ".join(dict.fromkeys(by_test[t.qid])))
+    return out
+
+
+def _run(hw: Homework, answers: dict[str, str], limits: Limits, report: Report,
+         private: Iterable[str | Path] = ()) -> dict[str, Any]:
     """Execute the plan; per test, a failed ``TestResult`` or the probed values.
 
     Nothing is judged here (see ``_judge``), so a submission can run while
@@ -215,6 +315,8 @@ def _run(hw: Homework, answers: dict[str, str], limits: Limits, report: Report) 
     plan = _cell_plan(hw, answers)
     skip: set[int] = set()
     kernel: GuardedKernel | None = None
+    guard = guard_config(hw, private)
+    hits: list[dict[str, str]] = []
     try:
         k = 0
         while k < len(plan):
@@ -229,8 +331,9 @@ def _run(hw: Homework, answers: dict[str, str], limits: Limits, report: Report) 
                 continue
             if kernel is None or not kernel.alive():
                 if kernel is not None:
+                    hits += kernel.guard_hits()
                     kernel.close()
-                kernel = GuardedKernel(mem_mb=limits.mem_mb)
+                kernel = GuardedKernel(mem_mb=limits.mem_mb, guard=guard)
                 try:
                     kernel.start()
                 except KernelDied as exc:
@@ -248,6 +351,7 @@ def _run(hw: Homework, answers: dict[str, str], limits: Limits, report: Report) 
                 if report.restarts > limits.max_restarts:
                     report.warnings.append("too many kernel deaths; stopped")
                     break
+                hits += kernel.guard_hits()
                 kernel.close()
                 kernel = None
                 k = 0  # replay from the top in a fresh kernel
@@ -259,7 +363,9 @@ def _run(hw: Homework, answers: dict[str, str], limits: Limits, report: Report) 
             k += 1
     finally:
         if kernel is not None:
+            hits += kernel.guard_hits()
             kernel.close()
+    verdict.update(_attempt_verdicts(hw, list({(h["kind"], h["what"]): h for h in hits}.values()), report))
     for t in hw.tests:
         verdict.setdefault(t.qid, TestResult(t.qid, t.points, 0.0, "fail", "not run"))
     report.warnings = list(dict.fromkeys(report.warnings))  # replays repeat them
@@ -273,8 +379,8 @@ def _probe(spec: TestSpec, res: RunResult, kernel: GuardedKernel, with_refs: boo
     names = []
     for c in spec.checks:
         names.append(c.name)
-        if c.kind == "equal":
-            names.append(c.args[0])
+        if c.kind in VARIABLE_ARGS:
+            names.extend(c.args)
         if with_refs and c.kind in ("ref", "exact"):
             names.append(c.ref_name)
     names = list(dict.fromkeys(names))
@@ -314,7 +420,7 @@ def reference_values(hw: Homework | str | Path, limits: Limits | None = None) ->
     """
     if not isinstance(hw, Homework):
         hw = load_homework(hw)
-    limits = limits or Limits()
+    limits = limits or Limits.for_homework(hw)
     key = (hw.sha256, limits)
     if key not in _REF_CACHE:
         answers = {aid: hw.nb.cells[i].source for aid, i in hw.answers.items()}
@@ -364,7 +470,7 @@ def grade(
     """
     t0 = time.monotonic()
     hw = homework if isinstance(homework, Homework) else load_homework(homework)
-    limits = limits or Limits()
+    limits = limits or Limits.for_homework(hw)
     pending = None
     if reference is None:
         # the reference runs beside the submission, in its own kernel
@@ -377,9 +483,14 @@ def grade(
     else:
         name, nb, warnings = "<notebook>", submission, []
     report = Report(hw.name, name, warnings=list(warnings))
+    meta = (getattr(nb, "metadata", None) or {}).get("sciml") or {}
+    other = meta.get("homework") if isinstance(meta, dict) else None
+    if isinstance(other, str) and other != hw.name:
+        report.warnings.append(f"this notebook is homework {other!r}, graded as {hw.name!r}: wrong file?")
     answers, warn = extract_answers(hw, nb)
     report.warnings += warn
-    raw = _run(hw, answers, limits, report)
+    private = [Path(submission).resolve()] if isinstance(submission, (str, Path)) else []
+    raw = _run(hw, answers, limits, report, private)
     if pending is not None:
         reference = pending.result()
     report.tests = _judge(hw, raw, reference)
@@ -394,26 +505,56 @@ def grade_many(
     submissions: Iterable[str | Path],
     limits: Limits | None = None,
     csv_path: str | Path | None = None,
+    json_path: str | Path | None = None,
+    on_report: Callable[[Report], None] | None = None,
 ) -> list[Report]:
     """Grade several submissions against one reference run; optionally write a summary CSV.
 
     The reference solution runs once, in parallel with the first submission.
+    The CSV (one row per submission) and the JSON list of reports are
+    rewritten after each submission, so a later failure loses nothing;
+    their folders are checked before anything is graded.
     """
     hw = homework if isinstance(homework, Homework) else load_homework(homework)
-    limits = limits or Limits()
-    reports = []
+    limits = limits or Limits.for_homework(hw)
+    for what, p in (("csv", csv_path), ("json", json_path)):
+        check_output_path(p, what)
+    reports: list[Report] = []
     for s in submissions:
         # the first submission runs beside the reference; later ones reuse it
         reports.append(grade(hw, s, limits, _REF_CACHE.get((hw.sha256, limits))))
-    if csv_path is not None:
-        qids = [t.qid for t in hw.tests]
-        with open(csv_path, "w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(["submission", "auto_score", "auto_max", "manual_pending", *qids, "seconds", "warnings"])
-            for r in reports:
-                pts = r.points()
-                w.writerow([r.submission, f"{r.score:g}", f"{r.max_auto:g}", f"{r.pending:g}", *(f"{pts[q]:g}" for q in qids), f"{r.seconds:.1f}", " | ".join(r.warnings)])
+        if csv_path is not None:
+            write_csv(hw, reports, csv_path)
+        if json_path is not None:
+            write_json(reports, json_path)
+        if on_report is not None:
+            on_report(reports[-1])
     return reports
+
+
+def check_output_path(path: str | Path | None, what: str) -> None:
+    """Raise ``ValueError`` naming ``what`` unless ``path`` can be written (its folder exists)."""
+    if path is None:
+        return
+    p = Path(path)
+    if p.is_dir():
+        raise ValueError(f"{what}: {p} is a folder, not a file")
+    if not p.parent.is_dir():
+        raise ValueError(f"{what}: no folder {p.parent} to write {p.name} into")
+    if not os.access(p.parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise ValueError(f"{what}: {p} is not writable")
+
+
+def write_csv(hw: Homework, reports: list[Report], path: str | Path) -> None:
+    """Write the summary CSV: one row per report, points per auto-graded question."""
+    qids = [t.qid for t in hw.tests]
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["submission", "auto_score", "auto_max", "manual_pending", *qids, "seconds", "warnings"])
+        for r in reports:
+            pts = r.points()
+            w.writerow([r.submission, f"{r.score:g}", f"{r.max_auto:g}", f"{r.pending:g}",
+                        *(f"{pts.get(q, 0.0):g}" for q in qids), f"{r.seconds:.1f}", " | ".join(r.warnings)])
 
 
 def write_json(reports: list[Report] | Report, path: str | Path) -> None:

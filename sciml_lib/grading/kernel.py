@@ -78,14 +78,22 @@ class GuardedKernel:
         Working directory; a fresh temporary one by default.
     env : dict, optional
         Extra environment variables for the kernel.
+    guard : dict, optional
+        Guard configuration applied in the kernel before any code runs
+        (``sciml_lib.grading._guard.install``: ``forbidden_calls``,
+        ``read_roots``, ``write_roots``); attempts are read back with
+        ``guard_hits``.
     """
 
-    def __init__(self, mem_mb: int = 3072, workdir: str | Path | None = None, env: dict[str, str] | None = None):
+    def __init__(self, mem_mb: int = 3072, workdir: str | Path | None = None,
+                 env: dict[str, str] | None = None, guard: dict[str, Any] | None = None):
         self.mem_mb = int(mem_mb)
         self._tmp = tempfile.TemporaryDirectory(prefix="sciml-grade-")
         self.workdir = Path(workdir) if workdir else Path(self._tmp.name) / "work"
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.extra_env = dict(env or {})
+        self.guard = dict(guard) if guard is not None else None
+        self._guard_log = Path(self._tmp.name) / "guard.log"
         self.km: KernelManager | None = None
         self.kc: Any = None
         self.dead = False
@@ -95,13 +103,36 @@ class GuardedKernel:
         """Start the kernel and wait until it answers (``KernelDied`` if it does not)."""
         spec_dir = Path(self._tmp.name) / "kernels" / "sciml-grade"
         spec_dir.mkdir(parents=True, exist_ok=True)
-        argv = [sys.executable, "-m", "sciml_lib.grading._launch", "--mem-mb", str(self.mem_mb), "-f", "{connection_file}"]
+        argv = [sys.executable, "-m", "sciml_lib.grading._launch", "--mem-mb", str(self.mem_mb)]
+        if self.guard is not None:
+            conf = Path(self._tmp.name) / "guard.json"
+            cfg = dict(self.guard, log=str(self._guard_log))
+            if cfg.pop("isolate", False):
+                cfg["landlock"] = self._landlock_paths()
+            cfg["private"] = [*cfg.get("private", []), str(conf), str(self._guard_log), str(spec_dir)]
+            conf.write_text(json.dumps(cfg), encoding="utf-8")
+            argv += ["--guard", str(conf)]
+        argv += ["-f", "{connection_file}"]
         (spec_dir / "kernel.json").write_text(
             json.dumps({"argv": argv, "display_name": "sciml-grade", "language": "python", "interrupt_mode": "signal"})
         )
         ksm = KernelSpecManager(kernel_dirs=[str(spec_dir.parent)])
         env = {k: v for k, v in os.environ.items() if not k.startswith(("JPY_", "JUPYTER_", "PYTEST_", "COV_"))}
         env.update({"MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1", "NUMBA_CACHE_DIR": str(self.workdir / ".numba")})
+        # everything the kernel writes stays in its own folder (and Landlock needs nothing else)
+        tmpdir = self.workdir / ".tmp"
+        tmpdir.mkdir(exist_ok=True)
+        env.update({"TMPDIR": str(tmpdir), "IPYTHONDIR": str(self.workdir / ".ipython"),
+                    "JUPYTER_CONFIG_DIR": str(self.workdir / ".jupyter"),
+                    "JUPYTER_DATA_DIR": str(self.workdir / ".jupyter-data"),
+                    "JUPYTER_RUNTIME_DIR": str(self.workdir / ".jupyter-data")})
+        if self.guard is not None and self.guard.get("isolate"):
+            # caches the sandbox would not let the kernel write: Numba's cache of notebook
+            # functions moves to the kernel's folder, Matplotlib's font cache is only read
+            env["XDG_CACHE_HOME"] = str(self.workdir / ".cache")
+            mpl = Path.home() / ".cache" / "matplotlib"
+            if mpl.is_dir() and "MPLCONFIGDIR" not in os.environ:
+                env["MPLCONFIGDIR"] = str(mpl)
         if int(env.get("NUMBA_NUM_THREADS", "0") or 0) < 2:
             env["NUMBA_NUM_THREADS"] = str(max(2, os.cpu_count() or 2))
         env.update(self.extra_env)
@@ -110,6 +141,8 @@ class GuardedKernel:
         self._ctx = zmq.Context()
         self._ctx.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
         self.km = KernelManager(kernel_name="sciml-grade", kernel_spec_manager=ksm, context=self._ctx)
+        # a private connection file: other kernels' keys are not readable from this one
+        self.km.connection_file = str(Path(self._tmp.name) / "connection.json")
         # The kernel's own stdout/stderr go nowhere: nothing it prints can
         # reach the grader's terminal or be mistaken for the grader's output.
         self.km.start_kernel(cwd=str(self.workdir), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
@@ -166,6 +199,44 @@ class GuardedKernel:
             ctx.destroy(linger=0)
             self._ctx = None
         self._tmp.cleanup()
+
+    def _landlock_paths(self) -> dict[str, list[str]]:
+        """What the kernel may read (the Python installation, system folders) and write (its folder)."""
+        import site
+        import sysconfig
+
+        import sciml_lib
+
+        home = Path.home()
+        exe = os.path.realpath(sys.executable)
+        read = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(exe),
+                os.path.dirname(os.path.dirname(exe)),
+                os.path.dirname(os.path.realpath(sciml_lib.__file__)), *site.getsitepackages(),
+                sysconfig.get_paths()["stdlib"], "/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/proc",
+                "/sys", "/dev", "/opt", "/run", str(home / ".cache" / "matplotlib"),
+                str(home / ".config" / "matplotlib")}
+        read |= {os.path.realpath(p) for p in read}
+        write = {str(self.workdir), "/dev/shm", "/dev/null", "/dev/zero", "/dev/urandom", "/dev/tty"}
+        return {"read": sorted(read), "write": sorted(write)}
+
+    def guard_hits(self) -> list[dict[str, str]]:
+        """Attempts the kernel's guard recorded (forbidden calls, protected files), in order."""
+        try:
+            with open(self._guard_log, "rb") as fh:
+                text = fh.read(1_000_000).decode("utf-8", "replace")
+        except OSError:
+            return []
+        out = []
+        for line in text.splitlines():
+            try:
+                item = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(item, dict):
+                continue
+            if isinstance(item.get("kind"), str) and isinstance(item.get("what"), str):
+                out.append({"kind": item["kind"][:20], "what": item["what"][:300]})
+        return out
 
     def alive(self) -> bool:
         """Whether the kernel process is running."""

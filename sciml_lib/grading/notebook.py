@@ -17,7 +17,11 @@ A *source notebook* is an ordinary notebook with three kinds of marked cells:
       (identical to the reference value), ``equal other`` (bit-for-bit equal
       to another probed variable), ``eq LITERAL``, ``close X`` (within
       ``rtol=``/``atol=``), ``gt X``, ``lt X``, ``between LO HI`` (open
-      interval).
+      interval), ``ratio a b`` (equal to ``a / b`` elementwise, within
+      ``rtol=``), ``max a`` / ``min a`` (equal to the largest / smallest
+      element of ``a``), ``nonincreasing`` (no element larger than the one
+      before it, up to ``rtol=``). The arithmetic of every kind is done in the
+      grader on the probed arrays, never in the kernel.
   ``# FORBID name ...``
       the test fails when any answer cell uses one of these names (a call, an
       attribute, an import, or the name as a string).
@@ -48,6 +52,8 @@ from typing import Any
 
 import nbformat
 
+from .manifest import Manifest, load_manifest
+
 __all__ = [
     "Check",
     "TestSpec",
@@ -74,7 +80,8 @@ _CHECK_RE = re.compile(r"^\s*#\s*CHECK\s+(.+?)\s*$")
 _FORBID_RE = re.compile(r"^\s*#\s*FORBID\s+(.+?)\s*$")
 _REQUIRE_RE = re.compile(r"^\s*#\s*REQUIRE\s+(.+?)\s*$")
 _IDENT_RE = re.compile(r"^[A-Za-z_]\w*$")
-CHECK_KINDS = ("ref", "exact", "equal", "eq", "close", "gt", "lt", "between")
+CHECK_KINDS = ("ref", "exact", "equal", "eq", "close", "gt", "lt", "between", "ratio", "max", "min", "nonincreasing")
+VARIABLE_ARGS = {"equal": 1, "ratio": 2, "max": 1, "min": 1}  # kinds whose arguments are probed variables
 KEEP_META = ("kernelspec", "language_info", "sciml", "jupytext")
 
 
@@ -134,6 +141,7 @@ class Homework:
     tests: list[TestSpec] = field(default_factory=list)
     manual: list[ManualSpec] = field(default_factory=list)
     sha256: str = ""
+    manifest: Manifest | None = None
 
     @property
     def name(self) -> str:
@@ -195,11 +203,12 @@ def _parse_check(text: str, where: str) -> Check:
             opts.append((k, float(v)))
         else:
             args.append(p)
-    need = {"ref": (0, 1), "exact": (0, 1), "equal": (1, 1), "eq": (1, 1), "close": (1, 1), "gt": (1, 1), "lt": (1, 1), "between": (2, 2)}[base]
+    need = {"ref": (0, 1), "exact": (0, 1), "equal": (1, 1), "eq": (1, 1), "close": (1, 1), "gt": (1, 1), "lt": (1, 1),
+            "between": (2, 2), "ratio": (2, 2), "max": (1, 1), "min": (1, 1), "nonincreasing": (0, 0)}[base]
     if not need[0] <= len(args) <= need[1]:
         raise ValueError(f"{where}: check '{text}' takes {need[0]}..{need[1]} arguments")
-    if base == "equal" and not _IDENT_RE.match(args[0]):
-        raise ValueError(f"{where}: 'equal' needs a variable name, got {args[0]!r}")
+    if base in VARIABLE_ARGS and not all(_IDENT_RE.match(a) for a in args):
+        raise ValueError(f"{where}: '{base}' needs variable names, got {' '.join(args)!r}")
     return Check(name, base, tuple(args), tuple(opts))
 
 
@@ -224,7 +233,14 @@ def load_homework(path: str | Path) -> Homework:
     if not p.is_file():
         raise ValueError(f"path: no source notebook at {p}")
     raw = p.read_bytes()
-    nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+    try:
+        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+        cells = list(nb.cells)
+        for c in cells:
+            if c.get("cell_type") not in ("code", "markdown", "raw") or not isinstance(c.get("source"), str):
+                raise ValueError("a cell without a type or a source")
+    except Exception as exc:  # noqa: BLE001 - any parse failure is the same user error
+        raise ValueError(f"{p}: not a readable notebook ({type(exc).__name__}: {str(exc)[:200]})") from None
     hw = Homework(path=p, nb=nb, sha256=hashlib.sha256(raw).hexdigest())
     seen: set[str] = set()
     qids: set[str] = set()
@@ -278,6 +294,9 @@ def load_homework(path: str | Path) -> Homework:
             hw.tests.append(TestSpec(m.group(1), float(m.group(2)), cid, i, tuple(checks), tuple(forbid), tuple(require)))
     if not hw.tests:
         raise ValueError(f"{p.name}: no test cells")
+    points = {t.qid: t.points for t in hw.tests} | {m.qid: m.points for m in hw.manual}
+    hw.manifest = load_manifest(p.parent, hw.name, points)
+    hw.sha256 = hashlib.sha256(raw + repr(hw.manifest).encode()).hexdigest()
     return hw
 
 
@@ -367,7 +386,10 @@ def write_notebook(nb: Any, path: str | Path) -> None:
     """Write a notebook in the repository's stored form (as ``tools/strip_notebooks.py``)."""
     d = json.loads(nbformat.writes(nb))
     text = json.dumps(d, indent=1, ensure_ascii=False) + "\n"
-    Path(path).write_text(text, encoding="utf-8")
+    p = Path(path)
+    if not p.parent.is_dir():
+        raise ValueError(f"output: no folder {p.parent} to write {p.name} into")
+    p.write_text(text, encoding="utf-8")
 
 
 def normalize_ids(path: str | Path) -> int:
@@ -379,7 +401,12 @@ def normalize_ids(path: str | Path) -> int:
     jupytext script to the source notebook.
     """
     p = Path(path)
-    nb = nbformat.read(p, as_version=4)
+    if not p.is_file():
+        raise ValueError(f"notebook: no such file {p}")
+    try:
+        nb = nbformat.read(p, as_version=4)
+    except Exception as exc:  # noqa: BLE001
+        raise ValueError(f"{p}: not a readable notebook ({type(exc).__name__})") from None
     changed = 0
     for i, cell in enumerate(nb.cells):
         want = cell.metadata.pop("id", None) or cell.get("id", "")

@@ -16,6 +16,9 @@ Pleiades                  :data:`PLEIADES`                            no
 ROBER                     :data:`ROBER`                               yes
 POLLU                     :data:`POLLU`                               yes
 HIRES                     :data:`HIRES`                               yes
+OREGO (Oregonator)        :data:`OREGO`                               yes
+E5 (pyrolysis)            :data:`E5`                                  yes
+van der Pol (eps = 1e-6)  :data:`VDPOL`                               yes
 2-D Brusselator           :func:`brusselator_2d` ``(N)``              yes
 ========================  ==========================================  =======
 
@@ -24,8 +27,23 @@ float array ``p``; they are accepted by :func:`sciml_lib.ode.solve` and are
 callable from Python. The small problems (Lorenz, Lotka-Volterra, harmonic
 oscillator, pendulum, FitzHugh-Nagumo, ROBER) also carry ``f_jax``, a
 JAX-traceable right-hand side that traces the same scalar arithmetic.
+:data:`BARI_REFERENCE` holds the published end values of the problems from the
+Bari stiff test set :cite:p:`mazzia2008test` (HIRES, POLLU, ROBER on
+:math:`[0, 10^{11}]`, OREGO, E5, VDPOL).
 """
 
+from .bari import (
+    BARI_REFERENCE,
+    E5,
+    OREGO,
+    VDPOL,
+    e5_jac,
+    e5_rhs,
+    orego_jac,
+    orego_rhs,
+    vdpol_jac,
+    vdpol_rhs,
+)
 from .base import ODEProblem
 from .brusselator import brusselator_2d, brusselator_2d_jac, brusselator_2d_rhs, brusselator_2d_sparsity
 from .hires import HIRES, hires_jac, hires_rhs
@@ -47,7 +65,8 @@ from .small import (
 
 PROBLEMS: dict[str, ODEProblem] = {
     prob.name: prob
-    for prob in (LORENZ, LOTKA_VOLTERRA, HARMONIC_OSCILLATOR, PENDULUM, FITZHUGH_NAGUMO, PLEIADES, ROBER, POLLU, HIRES)
+    for prob in (LORENZ, LOTKA_VOLTERRA, HARMONIC_OSCILLATOR, PENDULUM, FITZHUGH_NAGUMO, PLEIADES, ROBER, POLLU, HIRES,
+                 OREGO, E5, VDPOL)
 }
 """The fixed-size problems by name."""
 
@@ -63,6 +82,16 @@ __all__ = [
     "ROBER",
     "POLLU",
     "HIRES",
+    "OREGO",
+    "E5",
+    "VDPOL",
+    "BARI_REFERENCE",
+    "orego_rhs",
+    "orego_jac",
+    "e5_rhs",
+    "e5_jac",
+    "vdpol_rhs",
+    "vdpol_jac",
     "hires_rhs",
     "hires_jac",
     "POLLU_REACTANTS",

@@ -1,0 +1,151 @@
+"""Every stiff method on the Bari stiff test set (sciml_lib.problems.bari), against the published
+reference solutions :cite:p:`mazzia2008test` and SciPy's BDF at the same tolerances.
+
+The criterion (issue 14): the relative error at the end is at most
+``max(1000 rtol, 10 x SciPy BDF's error)``, or the solver returns ``success=False`` with a reason.
+Two documented exceptions, each with its own bound that can still fail:
+
+* TR-BDF2 is an order-2 method whose error per step is controlled by an order-3 estimate; its
+  global error then scales like ``rtol**(2/3)`` (tolerance proportionality), so at tight
+  tolerances it also gets ``30 rtol**(2/3)``.
+* E5 with the Rodas methods is a known failure (strict xfail): the answer at t = 1e13 records
+  every error made in the conserved combination y2 - y3 - y4 = 0 while y2 was 1e12 times larger,
+  and a Rosenbrock step, whose result is the solution of linear systems with
+  W = I/(gamma h) - J, commits a rounding error in it (about 1e-22 per step at t ~ 1e4, where
+  |J| ~ 1e4 and 1/(gamma h) ~ 1e-2) that its embedded estimate cannot see; Newton-based methods
+  (BDF, Radau, TR-BDF2) recompute the residual and keep it at 1e-25.
+
+To stay within about a minute, TR-BDF2 (a Python loop) runs at rtol 1e-10 only on POLLU and on
+E5 only at rtol 1e-6.
+"""
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+from sciml_lib.ad.forward import rhs_jacobian
+from sciml_lib.problems import BARI_REFERENCE, E5, HIRES, OREGO, POLLU, ROBER, VDPOL
+from sciml_lib.stiff import solve
+
+# problem, span (ROBER: the test set's 1e11), atol as a function of rtol
+CASES = {
+    "HIRES": (HIRES, HIRES.tspan, lambda r: 1e-4 * r),
+    "ROBER": (ROBER, (0.0, 1e11), lambda r: 1e-6 * r),
+    "POLLU": (POLLU, POLLU.tspan, lambda r: 1e-4 * r),
+    "OREGO": (OREGO, OREGO.tspan, lambda r: r),
+    # all but y1 stay below 2e-10 and end near 1e-22; the test set's atol 1.7e-24 would leave the
+    # end values atol-limited (errors of 1e-3 to 1e-2 for every code), 1e-30 makes them rtol-limited
+    "E5": (E5, E5.tspan, lambda r: 1e-30),
+    "VDPOL": (VDPOL, VDPOL.tspan, lambda r: r),
+}
+RTOLS = (1e-6, 1e-8, 1e-10)
+FAST = ("Rodas4", "Rodas5", "Rodas5P", "Rosenbrock23", "BDF")  # compiled or quick
+MAX_STEPS = 100_000
+
+
+def bari_error(name: str, y: np.ndarray) -> float:
+    """Relative error at the end against the published value.
+
+    For E5 it is the error of the mean of y2 and y3: the published y2 and y3 (and every double
+    precision code's) differ by 1.3e-25 = 1.4e-3 relative although y2 - y3 = y4 ~ 0 exactly; the
+    mean depends on that difference only to second order. y1 (1e-290) and y4 (0) are not compared.
+    """
+    ref = BARI_REFERENCE[name]
+    if name == "E5":
+        return float(abs((y[1] + y[2]) - (ref[1] + ref[2])) / abs(ref[1] + ref[2]))
+    return float(np.max(np.abs(y - ref) / np.abs(ref)))
+
+
+_SCIPY: dict = {}
+
+
+def scipy_error(name: str, rtol: float, method: str = "BDF") -> float:
+    key = (name, rtol, method)
+    if key not in _SCIPY:
+        prob, span, atolf = CASES[name]
+        r = solve_ivp(lambda t, y: prob.f(t, y, prob.p), span, prob.u0, method=method, rtol=rtol,
+                      atol=atolf(rtol), jac=lambda t, y: prob.jac(t, y, prob.p))
+        assert r.success, r.message
+        _SCIPY[key] = bari_error(name, r.y[:, -1])
+    return _SCIPY[key]
+
+
+def _case(name, method, rtol):
+    marks = []
+    if method not in FAST or rtol == 1e-10:
+        marks.append(pytest.mark.slow)
+    if name == "E5" and method.startswith("Rodas"):
+        marks.append(pytest.mark.xfail(strict=True, reason="rounding in the conserved y2 - y3 - y4 "
+                                       "(see the module docstring and lecture 09)"))
+    return pytest.param(name, method, rtol, marks=marks, id=f"{name}-{method}-{rtol:g}")
+
+
+def _runs(name, method, rtol):
+    if method != "TRBDF2":
+        return True
+    return (rtol > 1e-10 or name == "POLLU") and (name != "E5" or rtol == 1e-6)
+
+
+@pytest.mark.parametrize(
+    "name, method, rtol",
+    [_case(n, m, r) for n in CASES for m in (*FAST, "TRBDF2") for r in RTOLS if _runs(n, m, r)],
+)
+def test_stiff_method_on_the_bari_test_set(name, method, rtol):
+    prob, span, atolf = CASES[name]
+    s = solve(prob.f, span, prob.u0, prob.p, method=method, rtol=rtol, atol=atolf(rtol),
+              jac=prob.jac, max_steps=MAX_STEPS, dense=False)
+    if not s.success:  # allowed, with a reason
+        reasons = ("reached max_steps", "step size fell below", "repeated step failures")
+        assert any(r in s.message for r in reasons), s.message
+        return
+    assert s.t[-1] == span[1]
+    err = bari_error(name, s.u[-1])
+    bound = 1000 * rtol
+    if method == "TRBDF2":
+        bound = max(bound, 30 * rtol ** (2 / 3))
+    if err > bound:  # only then is SciPy's error needed
+        bound = max(bound, 10 * scipy_error(name, rtol))
+    assert err <= bound, (name, method, rtol, err, bound)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["HIRES", "ROBER", "POLLU"])
+def test_implicit_euler_on_the_bari_test_set(name):
+    """Order 1: at rtol 1e-6 the global error is far above rtol, but bounded (here 1e4 rtol)."""
+    prob, span, atolf = CASES[name]
+    s = solve(prob.f, span, prob.u0, prob.p, method="ImplicitEuler", rtol=1e-6, atol=atolf(1e-6),
+              jac=prob.jac, max_steps=MAX_STEPS, dense=False)
+    assert s.success, s.message
+    assert bari_error(name, s.u[-1]) <= 1e-2
+
+
+@pytest.mark.parametrize("prob", [OREGO, E5, VDPOL], ids=lambda p: p.name)
+def test_analytic_jacobians_match_complex_step(prob):
+    rng = np.random.default_rng(0)
+    u = np.abs(prob.u0) + rng.uniform(0.1, 1.0, prob.n)
+    np.testing.assert_allclose(prob.jac(0.0, u, prob.p), rhs_jacobian(prob.f, 0.0, u, prob.p),
+                               rtol=1e-13, atol=1e-13 * np.abs(prob.jac(0.0, u, prob.p)).max())
+
+
+def test_e5_conserves_y2_minus_y3_minus_y4():
+    u = np.array([1e-3, 2e-11, 3e-12, 4e-11])
+    du = E5.f(0.0, u, E5.p)
+    assert du[1] - du[2] - du[3] == 0.0
+    J = E5.jac(0.0, u, E5.p)
+    np.testing.assert_allclose(J[1] - J[2] - J[3], 0.0, atol=1e-12 * np.abs(J).max())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(CASES))
+def test_published_reference_against_scipy_radau(name):
+    """The published end values agree with SciPy's Radau at rtol 1e-10 (E5: its y2 + y3).
+
+    (At rtol 1e-12 and 1e-13 the agreement is 1e-10 or better except E5's mean, 1e-7; see the
+    report of issue 14.)
+    """
+    prob, span, atolf = CASES[name]
+    atol = {"E5": 1e-30, "ROBER": 1e-18, "HIRES": 1e-14, "POLLU": 1e-14}.get(name, 1e-10)
+    r = solve_ivp(lambda t, y: prob.f(t, y, prob.p), span, prob.u0, method="Radau", rtol=1e-10,
+                  atol=atol, jac=lambda t, y: prob.jac(t, y, prob.p))
+    assert r.success
+    assert bari_error(name, r.y[:, -1]) < 1e-6

@@ -1,0 +1,155 @@
+"""The on-disk cache of specialised loops (sciml_lib._specialize), in a temporary folder."""
+
+import os
+import time
+import warnings
+
+import numpy as np
+import pytest
+from numba import njit
+
+from sciml_lib import _specialize as S
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """A fresh, private cache folder for the test (and an empty in-process cache)."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("SCIML_LIB_CACHE_DIR", str(folder))
+    monkeypatch.setattr(S, "_CACHE", {})
+    monkeypatch.setattr(S, "_WARNED", set())
+    return folder
+
+
+@njit(cache=True)
+def decay(t, u, p):
+    return -p[0] * u
+
+
+def euler_loop(f, u, p, h, n):
+    """A tiny loop to specialise: n explicit Euler steps of u' = f(t, u, p)."""
+    t = 0.0
+    for _ in range(n):
+        u = u + h * f(t, u, p)
+        t += h
+    return u
+
+
+def _solve(drv):
+    return drv(np.array([1.0]), np.array([2.0]), 0.01, 100)
+
+
+def test_default_folder_is_per_user(monkeypatch, tmp_path):
+    monkeypatch.delenv("SCIML_LIB_CACHE_DIR", raising=False)
+    monkeypatch.delenv("SCIML_RK_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert S.cache_dir() == tmp_path / "xdg" / "sciml_lib"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert S.cache_dir() == S.Path.home() / ".cache" / "sciml_lib"
+
+
+def test_generated_module_is_written_private_and_correct(cache):
+    drv = S.generated_driver(euler_loop, {"f": decay}, "test")
+    assert drv is not None
+    files = list(cache.glob("sciml_test_decay_*.py"))
+    assert len(files) == 1
+    assert cache.stat().st_mode & 0o777 == 0o700
+    assert files[0].stat().st_mode & 0o077 == 0
+    np.testing.assert_allclose(_solve(drv), (1 - 0.02) ** 100, rtol=1e-14)  # oracle: closed form
+    assert S.generated_driver(euler_loop, {"f": decay}, "test") is drv  # in-process cache
+
+
+def test_planted_file_is_rewritten_not_executed(cache, monkeypatch):
+    S.generated_driver(euler_loop, {"f": decay}, "test")
+    (path,) = cache.glob("sciml_test_decay_*.py")
+    good = path.read_text()
+    monkeypatch.delenv("SCIML_PLANTED", raising=False)
+    path.write_text('import os\nos.environ["SCIML_PLANTED"] = "1"\n')
+    monkeypatch.setattr(S, "_CACHE", {})
+    drv = S.generated_driver(euler_loop, {"f": decay}, "test")
+    assert "SCIML_PLANTED" not in os.environ
+    assert path.read_text() == good
+    np.testing.assert_allclose(_solve(drv), (1 - 0.02) ** 100, rtol=1e-14)
+
+
+def test_key_hashes_every_inlined_module(cache, monkeypatch):
+    import sciml_lib.stiff  # noqa: F401 - loads the Rosenbrock kernels
+    from sciml_lib.problems import ROBER
+
+    mods = S.inlined_modules("sciml_lib.stiff._kernels", ROBER.f.py_func.__module__)
+    for m in ("sciml_lib.stiff._kernels", "sciml_lib.ad._numba_jac", "sciml_lib.problems.base",
+              "sciml_lib.problems.chemistry"):
+        assert m in mods
+    assert not any(m.split(".")[0] in ("numpy", "numba", "warnings", "math") for m in mods)
+    # an edit of a module the loop inlines (here: this test module) gives a new file name
+    S.generated_driver(euler_loop, {"f": decay}, "test")
+    before = {p.name for p in cache.glob("sciml_test_*.py")}
+    real = S._module_bytes
+    edited = lambda m: real(m) + (b"# edited" if m == __name__ else b"")  # noqa: E731
+    monkeypatch.setattr(S, "_module_bytes", edited)
+    monkeypatch.setattr(S, "_CACHE", {})
+    S.generated_driver(euler_loop, {"f": decay}, "test")
+    after = {p.name for p in cache.glob("sciml_test_*.py")}
+    assert len(after - before) == 1
+
+
+def test_failed_import_is_removed(cache):
+    with pytest.raises(ZeroDivisionError):
+        S.load_generated("sciml_test_broken_0", "x = 1 / 0\n")
+    assert "sciml_test_broken_0" not in S.sys.modules
+    assert not (cache / "sciml_test_broken_0.py").exists()
+
+
+def test_unusable_folder_falls_back_with_one_warning(tmp_path, monkeypatch):
+    monkeypatch.setattr(S, "_CACHE", {})
+    monkeypatch.setattr(S, "_WARNED", set())
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    monkeypatch.setenv("SCIML_LIB_CACHE_DIR", str(blocker / "cache"))  # cannot be created
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        assert S.generated_driver(euler_loop, {"f": decay}, "test") is None
+        monkeypatch.setattr(S, "_CACHE", {})
+        assert S.generated_driver(euler_loop, {"f": decay}, "test") is None
+    assert len([w for w in rec if "compile cache" in str(w.message)]) == 1
+    # a folder writable by others is refused as well
+    open_dir = tmp_path / "open"
+    open_dir.mkdir()
+    open_dir.chmod(0o777)
+    monkeypatch.setenv("SCIML_LIB_CACHE_DIR", str(open_dir))
+    with pytest.raises(PermissionError, match="writable by group or others"):
+        S.generated_dir()
+
+
+def test_stiff_solve_falls_back_when_the_cache_is_unusable(tmp_path, monkeypatch):
+    from sciml_lib.problems import ROBER
+    from sciml_lib.stiff import solve
+
+    monkeypatch.setattr(S, "_CACHE", {})
+    monkeypatch.setattr(S, "_WARNED", set())
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    monkeypatch.setenv("SCIML_LIB_CACHE_DIR", str(blocker / "cache"))
+    kw = dict(method="Rodas4", rtol=1e-6, atol=1e-9, jac=ROBER.jac)
+    a = solve(ROBER.f, (0.0, 10.0), ROBER.u0, ROBER.p, **kw)
+    with pytest.warns(RuntimeWarning, match="compile cache"):
+        b = solve(ROBER.f, (0.0, 10.0), ROBER.u0, ROBER.p, specialize=True, **kw)
+    assert a.stats == b.stats
+    np.testing.assert_allclose(a.u, b.u, rtol=1e-13, atol=1e-15)
+
+
+def test_eviction_by_age_and_count(tmp_path):
+    old = time.time() - (S.MAX_AGE_DAYS + 1) * 86400
+    (tmp_path / "__pycache__").mkdir()
+    for i in range(5):
+        p = tmp_path / f"sciml_x_{i}.py"
+        p.write_text("")
+        (tmp_path / "__pycache__" / f"sciml_x_{i}._loop-1.py312.nbi").write_text("")
+        os.utime(p, (old if i < 2 else time.time() - i,) * 2)
+    gone = S.evict(tmp_path, keep="sciml_x_0")
+    assert sorted(gone) == ["sciml_x_1"]  # too old; sciml_x_0 is kept although old
+    assert not list((tmp_path / "__pycache__").glob("sciml_x_1.*"))
+    assert S.evict(tmp_path, max_entries=3) == ["sciml_x_0"]  # without ``keep``, old means gone
+    gone = S.evict(tmp_path, max_entries=2)
+    assert sorted(gone) == ["sciml_x_4"]  # the least recently used of the three left
+    assert sorted(p.stem for p in tmp_path.glob("sciml_x_*.py")) == ["sciml_x_2", "sciml_x_3"]
