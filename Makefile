@@ -69,7 +69,8 @@ linkcheck: $(STAMP) $(ASSETS)
 
 # nbval executes every notebook top to bottom (one kernel per notebook).
 # Notebooks that measure parallel speed-ups ("sciml": {"exclusive": true}) run alone.
-NBVAL := $(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=$(CELL_TIMEOUT) --nb-budget=$(NB_BUDGET)
+# homework/*/cases holds graded submissions (some named *_test.py), not tests.
+NBVAL := $(BIN)/python -m pytest -q -p no:cacheprovider --ignore-glob="homework/*/cases/*" --nbval-lax --nbval-cell-timeout=$(CELL_TIMEOUT) --nb-budget=$(NB_BUDGET)
 test-notebooks: $(STAMP)
 	@$(BIN)/python tools/stage.py "notebooks (nbval, parallel)" -- \
 	    $(NBVAL) -n $(JOBS) --dist loadscope --nb-exclusive=skip --junitxml=_build/junit-nb.xml lectures homework
