@@ -8,3 +8,26 @@
     paths: { "@jupyter-widgets/html-manager/dist": root + "_static/html-manager" },
   });
 })();
+
+// The embed manager typesets widget labels with the MathJax 2 call
+// MathJax.Hub.Queue(["Typeset", MathJax.Hub, element]); this book loads MathJax 3,
+// which has no Hub. Provide that one call on top of MathJax 3's typesetPromise.
+(function () {
+  function shim() {
+    var mj = window.MathJax;
+    if (!mj || mj.Hub) return;
+    mj.Hub = {
+      Queue: function () {
+        for (var i = 0; i < arguments.length; i++) {
+          var job = arguments[i];
+          if (Array.isArray(job) && job[0] === "Typeset" && mj.typesetPromise) {
+            mj.typesetPromise(job[2] ? [job[2]] : undefined).catch(function () {});
+          }
+        }
+      },
+    };
+  }
+  shim();
+  document.addEventListener("DOMContentLoaded", shim);
+  window.addEventListener("load", shim);
+})();
