@@ -140,17 +140,9 @@ def hmc(logp: Callable, grad_logp: Callable | None, x0: Any, n: int, step_size: 
     -------
     MCMCResult
     """
-    vg = make_vg(logp, grad_logp)
-    x = check_x0(x0)
-    n = check_int(n, "n")
+    vg, x, n, warmup, inv_mass = _check_sampler_args(logp, grad_logp, x0, n, warmup, step_size,
+                                                     target_accept, mass)
     n_leapfrog = check_int(n_leapfrog, "n_leapfrog")
-    warmup = n if warmup is None else check_int(warmup, "warmup", 0)
-    if step_size is not None and not (np.isfinite(step_size) and step_size > 0):
-        raise ValueError(f"step_size must be positive and finite, got {step_size!r}")
-    if not 0 < target_accept < 1:
-        raise ValueError(f"target_accept must be in (0, 1), got {target_accept!r}")
-    inv_mass = np.ones(x.shape[1]) if mass is None else 1.0 / _check_mass(mass, x.shape[1])
-    check_logp_at(vg, x)
     if not 0 <= jitter < 1:
         raise ValueError(f"jitter must be in [0, 1), got {jitter!r}")
     chain = make_chain(_hmc_kernel(vg, n_leapfrog, jitter), vg, warmup, n, target_accept,
@@ -159,6 +151,28 @@ def hmc(logp: Callable, grad_logp: Callable | None, x0: Any, n: int, step_size: 
     out, wall, comp = run_chains(chain, x, rng_key(rng), eps0, inv_mass, step_size is None,
                                  chain_method)
     return finish(out, wall, comp)
+
+
+def _check_sampler_args(logp: Callable, grad_logp: Callable | None, x0: Any, n: Any,
+                        warmup: Any, step_size: Any, target_accept: float, mass: Any
+                        ) -> tuple[Callable, np.ndarray, int, int, np.ndarray]:
+    """The argument checks shared by :func:`hmc` and :func:`~sciml_lib.prob.nuts.nuts`.
+
+    Returns the fused value-and-gradient function, the starting points, ``n``, ``warmup`` and
+    the inverse mass; raises ``ValueError`` naming the argument, and checks ``logp`` is finite
+    at the starting points.
+    """
+    vg = make_vg(logp, grad_logp)
+    x = check_x0(x0)
+    n = check_int(n, "n")
+    warmup = n if warmup is None else check_int(warmup, "warmup", 0)
+    if step_size is not None and not (np.isfinite(step_size) and step_size > 0):
+        raise ValueError(f"step_size must be positive and finite, got {step_size!r}")
+    if not 0 < target_accept < 1:
+        raise ValueError(f"target_accept must be in (0, 1), got {target_accept!r}")
+    inv_mass = np.ones(x.shape[1]) if mass is None else 1.0 / _check_mass(mass, x.shape[1])
+    check_logp_at(vg, x)
+    return vg, x, n, warmup, inv_mass
 
 
 def _check_mass(mass: Any, dim: int) -> np.ndarray:

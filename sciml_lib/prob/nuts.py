@@ -22,13 +22,12 @@ import jax
 jax.config.update("jax_enable_x64", True)
 
 import jax.numpy as jnp  # noqa: E402
-import numpy as np  # noqa: E402
 from jax import lax  # noqa: E402
 
 from sciml_lib.prob._runner import (  # noqa: E402
-    MCMCResult, check_int, check_logp_at, check_x0, energy, finish, leapfrog_step, make_chain,
-    make_vg, rng_key, run_chains)
-from sciml_lib.prob.hmc import DIVERGENCE_THRESHOLD, _check_mass  # noqa: E402
+    MCMCResult, check_int, energy, finish, leapfrog_step, make_chain,
+    rng_key, run_chains)
+from sciml_lib.prob.hmc import DIVERGENCE_THRESHOLD, _check_sampler_args  # noqa: E402
 
 __all__ = ["nuts"]
 
@@ -152,17 +151,9 @@ def nuts(logp: Callable, x0: Any, n: int, rng: Any = None, *, grad_logp: Callabl
     MCMCResult
         ``extra["tree_depth"]`` holds the number of doublings of every draw.
     """
-    vg = make_vg(logp, grad_logp)
-    x = check_x0(x0)
-    n = check_int(n, "n")
+    vg, x, n, warmup, inv_mass = _check_sampler_args(logp, grad_logp, x0, n, warmup, step_size,
+                                                     target_accept, mass)
     max_depth = check_int(max_depth, "max_depth")
-    warmup = n if warmup is None else check_int(warmup, "warmup", 0)
-    if step_size is not None and not (np.isfinite(step_size) and step_size > 0):
-        raise ValueError(f"step_size must be positive and finite, got {step_size!r}")
-    if not 0 < target_accept < 1:
-        raise ValueError(f"target_accept must be in (0, 1), got {target_accept!r}")
-    inv_mass = np.ones(x.shape[1]) if mass is None else 1.0 / _check_mass(mass, x.shape[1])
-    check_logp_at(vg, x)
     chain = make_chain(_nuts_kernel(vg, max_depth), vg, warmup, n, target_accept,
                        adapt_step_size, adapt_mass)
     eps0 = 1.0 if step_size is None else step_size
