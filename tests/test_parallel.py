@@ -297,3 +297,95 @@ def test_scratch_tasks_private_buffers_correct_shared_race():
         np.testing.assert_allclose(run_scratch_tasks(P, ex, shared=False), oracle, rtol=1e-14)
         shared = run_scratch_tasks(P, ex, shared=True, pause=2e-3)
     assert shared.shape == oracle.shape  # values may be wrong: that is the race the lecture shows
+
+
+# ---------------------------------------------------------------- machine capacity checks
+def test_parallel_capacity_one_worker_is_about_one():
+    from sciml_lib.parallel import parallel_capacity
+
+    # one thread against one thread: the same work, so the ratio is 1 up to noise
+    assert 0.5 < parallel_capacity(1, seconds=0.005, rounds=3) < 1.5
+
+
+def test_parallel_capacity_never_beats_the_worker_count():
+    from sciml_lib.parallel import parallel_capacity
+
+    assert 0.3 < parallel_capacity(2, seconds=0.005, rounds=3) < 2.4  # Amdahl: S <= workers
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc",
+    [({"workers": 0}, ValueError), ({"workers": 1.5}, TypeError), ({"seconds": 0}, ValueError),
+     ({"rounds": 0}, ValueError)],
+)
+def test_parallel_capacity_rejects_bad_input(kwargs, exc):
+    from sciml_lib.parallel import parallel_capacity
+
+    with pytest.raises(exc):
+        parallel_capacity(**kwargs)
+
+
+def test_check_speedup_passes_without_measuring_when_bound_holds(monkeypatch):
+    from sciml_lib.parallel import capacity
+
+    def boom(*a, **k):
+        raise RuntimeError("must not measure")
+
+    monkeypatch.setattr(capacity, "parallel_capacity", boom)
+    assert capacity.check_speedup(1.5, 1.2) is True
+
+
+def test_check_speedup_on_a_busy_machine_says_so(monkeypatch, capsys):
+    from sciml_lib.parallel import capacity
+
+    monkeypatch.setattr(capacity, "parallel_capacity", lambda workers, **k: 1.05)
+    monkeypatch.setattr(capacity.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert capacity.check_speedup(1.0, 1.2, what="sweep speed-up") is False
+    assert "sweep speed-up" in capsys.readouterr().out
+
+
+def test_check_speedup_on_an_idle_machine_fails_or_remeasures(monkeypatch, capsys):
+    from sciml_lib.parallel import capacity
+
+    monkeypatch.setattr(capacity, "parallel_capacity", lambda workers, **k: 1.95)
+    monkeypatch.setattr(capacity.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    with pytest.raises(AssertionError, match="1.95x"):
+        capacity.check_speedup(1.0, 1.2)
+    assert capacity.check_speedup(1.0, 1.2, remeasure=lambda: 1.6) is True
+    assert "measured again" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match="1.10x"):
+        capacity.check_speedup(1.0, 1.2, remeasure=lambda: 1.1)
+
+
+def test_check_speedup_one_cpu_is_not_checked(monkeypatch):
+    from sciml_lib.parallel import capacity
+
+    monkeypatch.setattr(capacity.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert capacity.check_speedup(1.0, 1.2, workers=2) is False
+    with pytest.raises(ValueError, match="workers"):
+        capacity.check_speedup(1.0, 1.2, workers=0)
+
+
+def test_offers_parallelism_follows_the_capacity(monkeypatch, capsys):
+    from sciml_lib.parallel import capacity
+
+    monkeypatch.setattr(capacity.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(capacity, "parallel_capacity", lambda workers, **k: 1.9)
+    assert capacity.offers_parallelism(2) is True
+    monkeypatch.setattr(capacity, "parallel_capacity", lambda workers, **k: 1.2)
+    assert capacity.offers_parallelism(2) is False
+    assert "busy" in capsys.readouterr().out
+
+
+def test_check_timing_asserts_on_idle_and_reports_on_busy(monkeypatch, capsys):
+    from sciml_lib.parallel import capacity
+
+    monkeypatch.setattr(capacity.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert capacity.check_timing(True, "claim") is True
+    monkeypatch.setattr(capacity, "parallel_capacity", lambda workers, **k: 1.9)
+    with pytest.raises(AssertionError, match="processes lose"):
+        capacity.check_timing(False, "processes lose")
+    assert capacity.check_timing(False, "processes lose", recheck=lambda: True) is True
+    monkeypatch.setattr(capacity, "parallel_capacity", lambda workers, **k: 1.1)
+    assert capacity.check_timing(False, "processes lose") is False
+    assert "not checked here: processes lose" in capsys.readouterr().out

@@ -14,6 +14,8 @@ race
     buffers, atomics, a spin lock).
 laws
     Amdahl, Gustafson, Karp-Flatt.
+capacity
+    The parallelism the machine offers now; speed-up checks that respect it.
 tasks
     Task graphs on futures, map-reduce.
 gpu_sim
@@ -24,6 +26,7 @@ mpi_ring
 
 from __future__ import annotations
 
+from .capacity import check_speedup, check_timing, offers_parallelism, parallel_capacity
 from .gpu_sim import ThreadContext, grid_stride_indices, launch, vector_add_kernel
 from .laws import amdahl_speedup, gustafson_speedup, karp_flatt
 from .mpi_ring import mpiexec_path, run_ring
@@ -68,6 +71,10 @@ from .sweep import (
 from .tasks import add, map_reduce, mul, run_graph, square, sum_of_squares, topological_order
 
 __all__ = [
+    "check_speedup",
+    "check_timing",
+    "offers_parallelism",
+    "parallel_capacity",
     "ThreadContext",
     "grid_stride_indices",
     "launch",
