@@ -1,6 +1,6 @@
 # SciML Book: two commands from a fresh clone.
 #   make book   set up .venv, execute every notebook, build the HTML book into _build/html
-#   make test   set up .venv, run every test (unit tests, notebook hygiene, nbval, book checks)
+#   make test   set up .venv, run every test (ruff, unit tests, notebook hygiene, nbval, book checks)
 # Also: make test-book (the built book in headless Chromium, offline; after make book),
 #       make linkcheck (external links; needs network), make lab (JupyterLab on the course),
 #       make bench (benchmarks against the peers), make setup (only the environment),
@@ -48,6 +48,8 @@ setup: $(STAMP) $(ASSETS)
 
 test: $(STAMP) $(ASSETS)
 	@rm -f _build/junit-*.xml
+	@$(BIN)/python tools/stage.py "lint (ruff: pyflakes, imports)" -- \
+	    $(BIN)/ruff check sciml_lib tests benchmarks tools
 	@$(BIN)/python tools/stage.py "unit tests, hygiene, book checks" -- \
 	    $(BIN)/python -m pytest -n $(JOBS) -q -m "not browser" --junitxml=_build/junit-unit.xml tests
 	@$(MAKE) --no-print-directory test-notebooks
@@ -76,6 +78,9 @@ test-notebooks: $(STAMP)
 	    $(NBVAL) -n $(JOBS) --dist loadscope --nb-exclusive=skip --junitxml=_build/junit-nb.xml lectures homework
 	@$(BIN)/python tools/stage.py "notebooks (nbval, exclusive)" --ok-codes 0,5 -- \
 	    $(NBVAL) --nb-exclusive=only --junitxml=_build/junit-nb-exclusive.xml lectures homework
+	@$(BIN)/python tools/stage.py "notebooks (exclusive, busy machine)" --ok-codes 0,5 -- \
+	    $(BIN)/python tools/busy_run.py --hogs 1 -- \
+	    $(NBVAL) --nb-exclusive=only --junitxml=_build/junit-nb-busy.xml lectures homework
 
 book: $(STAMP) $(ASSETS)
 	@$(BIN)/python tools/book_cache.py _build/.jupyter_cache
