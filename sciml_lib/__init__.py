@@ -23,6 +23,7 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "perf",
     "plotting",
+    "plotting_graphs",
     "ode",
     "problems",
     "dynamics",
