@@ -20,13 +20,21 @@ second.
 This module holds the plain, obviously correct version only; it is the oracle
 against which the faster rungs of the ladder (in-place buffers, fused loops,
 matrix-free stencils) are checked.
+
+It also holds two small helpers shared by Lectures 2 and 6: the sizes of the
+data caches reported by the operating system (:func:`data_cache_sizes`) and the
+two compiled sum kernels of the SIMD lesson (:func:`sum_strict`, in the order of
+the loop, and :func:`sum_fastmath`, which may be reassociated and vectorised)
+:cite:p:`hennessy2017computer`.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 __all__ = [
     "GiererMeinhardtParams",
@@ -34,6 +42,10 @@ __all__ = [
     "gierer_meinhardt_equilibrium",
     "gierer_meinhardt_initial",
     "gierer_meinhardt_rhs",
+    "data_cache_sizes",
+    "parse_cache_size",
+    "sum_strict",
+    "sum_fastmath",
 ]
 
 
@@ -99,7 +111,9 @@ def neumann_laplacian_1d(n: int) -> np.ndarray:
     return L
 
 
-def gierer_meinhardt_equilibrium(params: GiererMeinhardtParams = GiererMeinhardtParams()) -> tuple[float, float]:
+def gierer_meinhardt_equilibrium(
+    params: GiererMeinhardtParams = GiererMeinhardtParams(),
+) -> tuple[float, float]:
     r"""The spatially uniform steady state :math:`(u^*, v^*)`.
 
     Setting the reaction terms to zero gives :math:`v^* = a u^{*2}/\beta` and
@@ -168,3 +182,79 @@ def gierer_meinhardt_rhs(
     du = p.D1 * (L @ u + u @ L.T) + p.a * u * u / v + p.ubar - p.alpha * u
     dv = p.D2 * (L @ v + v @ L.T) + p.a * u * u - p.beta * v
     return du, dv
+
+
+def parse_cache_size(text: str) -> int:
+    """Bytes in a Linux sysfs cache size such as ``"32K"``, ``"1M"`` or ``"1024"``.
+
+    Parameters
+    ----------
+    text : str
+        The content of ``/sys/devices/system/cpu/cpu0/cache/index*/size``.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    t = text.strip().upper()
+    scale = {"K": 2**10, "M": 2**20, "G": 2**30}
+    try:
+        if t and t[-1] in scale:
+            return int(t[:-1]) * scale[t[-1]]
+        return int(t)
+    except ValueError:
+        raise ValueError(f"text must look like '32K', '1M' or '1024', got {text!r}") from None
+
+
+def data_cache_sizes(base: str = "/sys/devices/system/cpu/cpu0/cache") -> dict[str, int]:
+    """Sizes in bytes of the data (and unified) caches of CPU 0, by level.
+
+    Reads Linux sysfs; returns ``{"L1": ..., "L2": ..., "L3": ...}``, or ``{}``
+    where the information is not available (another operating system, a
+    container without sysfs).
+
+    Parameters
+    ----------
+    base : str
+        The sysfs directory holding ``index0``, ``index1``, ... (for tests).
+    """
+    sizes: dict[str, int] = {}
+    try:
+        for entry in sorted(os.listdir(base)):
+            if not entry.startswith("index"):
+                continue
+            d = os.path.join(base, entry)
+
+            def read(name: str) -> str:
+                with open(os.path.join(d, name)) as fh:
+                    return fh.read().strip()
+
+            if read("type") in ("Data", "Unified"):
+                sizes[f"L{read('level')}"] = parse_cache_size(read("size"))
+    except (OSError, ValueError):
+        return {}
+    return sizes
+
+
+@njit(cache=True)
+def sum_strict(x):  # pragma: no cover - compiled
+    """Sum of a 1-D array, one addition after the other, in the order of the loop.
+
+    Floating-point addition is not associative, so the compiler may not reorder
+    the additions: the loop is a chain of dependent scalar adds.
+    """
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i]
+    return s
+
+
+@njit(cache=True, fastmath=True)
+def sum_fastmath(x):  # pragma: no cover - compiled
+    """The same loop as :func:`sum_strict`, compiled with ``fastmath=True``.
+
+    Permission to reassociate lets LLVM keep several partial sums in vector
+    registers (SIMD); the result equals :func:`sum_strict` up to rounding.
+    """
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i]
+    return s

@@ -299,18 +299,57 @@ def test_scratch_tasks_private_buffers_correct_shared_race():
     assert shared.shape == oracle.shape  # values may be wrong: that is the race the lecture shows
 
 
+# ---------------------------------------------------------------- deadlock demo (Lecture 6)
+def test_two_lock_demo_opposite_order_deadlocks_and_is_detected():
+    from sciml_lib.parallel.deadlock import two_lock_demo
+
+    rep = two_lock_demo(opposite_order=True, timeout=0.1, hold=0.01)
+    assert rep.deadlocked and rep.completed == {"A": False, "B": False}
+    waits = [iv for iv in rep.intervals if iv.kind == "wait"]
+    failed = [iv for iv in waits if not iv.ok]
+    # each thread got its first lock and timed out on the one the other holds
+    assert sorted((iv.thread, iv.lock) for iv in failed) == [("A", "lock 2"), ("B", "lock 1")]
+    assert all(iv.end - iv.start >= 0.09 for iv in failed)
+    assert rep.elapsed < 5 and "DEADLOCK" in rep.describe()
+
+
+def test_two_lock_demo_global_order_finishes_with_mutual_exclusion():
+    from sciml_lib.parallel.deadlock import two_lock_demo
+
+    rep = two_lock_demo(opposite_order=False, timeout=2.0, hold=0.01)
+    assert not rep.deadlocked and rep.completed == {"A": True, "B": True}
+    for lock in ("lock 1", "lock 2"):
+        holds = sorted((iv.start, iv.end) for iv in rep.intervals
+                       if iv.kind == "hold" and iv.lock == lock)
+        assert len(holds) == 2 and holds[0][1] <= holds[1][0]  # never held by both at once
+    assert "finished" in rep.describe()
+
+
+@pytest.mark.parametrize("kwargs, exc, word", [
+    ({"timeout": 0.0}, ValueError, "timeout"), ({"hold": -1.0}, ValueError, "hold"),
+    ({"timeout": "1"}, TypeError, "timeout"), ({"opposite_order": 1}, TypeError, "opposite_order"),
+])
+def test_two_lock_demo_rejects_bad_input(kwargs, exc, word):
+    from sciml_lib.parallel.deadlock import two_lock_demo
+
+    with pytest.raises(exc, match=word):
+        two_lock_demo(**kwargs)
+
+
 # ---------------------------------------------------------------- machine capacity checks
 def test_parallel_capacity_one_worker_is_about_one():
     from sciml_lib.parallel import parallel_capacity
 
-    # one thread against one thread: the same work, so the ratio is 1 up to noise
-    assert 0.5 < parallel_capacity(1, seconds=0.005, rounds=3) < 1.5
+    # one thread against one thread: the same work, so the ratio is 1 up to noise (other
+    # tests run beside this one: a few tries, any in range passes; a wrong ratio fails all)
+    assert any(0.5 < parallel_capacity(1, seconds=0.005, rounds=5) < 1.5 for _ in range(5))
 
 
 def test_parallel_capacity_never_beats_the_worker_count():
     from sciml_lib.parallel import parallel_capacity
 
-    assert 0.3 < parallel_capacity(2, seconds=0.005, rounds=3) < 2.4  # Amdahl: S <= workers
+    # Amdahl: S <= workers (up to noise; a few tries as above)
+    assert any(0.3 < parallel_capacity(2, seconds=0.005, rounds=5) < 2.4 for _ in range(5))
 
 
 @pytest.mark.parametrize(

@@ -115,3 +115,51 @@ def test_input_validation():
         GiererMeinhardtParams(beta=-1.0)
     with pytest.raises(ValueError, match="n"):
         gierer_meinhardt_initial(1)
+
+
+# --- helpers shared by Lectures 2 and 6 -----------------------------------------------------
+
+def test_parse_cache_size():
+    from sciml_lib.serial import parse_cache_size
+
+    assert parse_cache_size("32K") == 32 * 1024
+    assert parse_cache_size("1M\n") == 2**20
+    assert parse_cache_size("4096") == 4096
+    with pytest.raises(ValueError, match="text"):
+        parse_cache_size("big")
+    with pytest.raises(TypeError, match="text"):
+        parse_cache_size(32)
+
+
+def test_data_cache_sizes_reads_sysfs_layout(tmp_path):
+    from sciml_lib.serial import data_cache_sizes
+
+    entries = [("index0", "1", "Data", "48K"), ("index1", "1", "Instruction", "32K"),
+               ("index2", "2", "Unified", "2048K"), ("index3", "3", "Unified", "32M")]
+    for name, level, kind, size in entries:
+        d = tmp_path / name
+        d.mkdir()
+        (d / "level").write_text(level + "\n")
+        (d / "type").write_text(kind + "\n")
+        (d / "size").write_text(size + "\n")
+    (tmp_path / "uevent").write_text("")
+    assert data_cache_sizes(str(tmp_path)) == {"L1": 48 * 1024, "L2": 2 * 2**20, "L3": 32 * 2**20}
+    assert data_cache_sizes(str(tmp_path / "missing")) == {}
+    real = data_cache_sizes()
+    assert all(isinstance(v, int) and v > 0 for v in real.values())
+
+
+def test_sum_kernels_match_math_fsum():
+    import math
+
+    from sciml_lib.serial import sum_fastmath, sum_strict
+
+    x = np.random.default_rng(5).random(10_001)
+    exact = math.fsum(x)
+    strict = 0.0
+    for v in x[:100]:  # the strict kernel adds in the order of the loop, bit for bit
+        strict += v
+    assert sum_strict(x[:100]) == strict
+    assert sum_strict(x) == pytest.approx(exact, rel=1e-12)
+    assert sum_fastmath(x) == pytest.approx(exact, rel=1e-12)
+    assert sum_strict(np.empty(0)) == 0.0 == sum_fastmath(np.empty(0))

@@ -16,6 +16,8 @@ laws
     Amdahl, Gustafson, Karp-Flatt.
 capacity
     The parallelism the machine offers now; speed-up checks that respect it.
+deadlock
+    A detected deadlock: two locks taken in opposite orders, with timeouts.
 tasks
     Task graphs on futures, map-reduce.
 gpu_sim
@@ -27,6 +29,7 @@ mpi_ring
 from __future__ import annotations
 
 from .capacity import check_speedup, check_timing, offers_parallelism, parallel_capacity
+from .deadlock import DeadlockReport, LockInterval, two_lock_demo
 from .gpu_sim import ThreadContext, grid_stride_indices, launch, vector_add_kernel
 from .laws import amdahl_speedup, gustafson_speedup, karp_flatt
 from .mpi_ring import mpiexec_path, run_ring
@@ -71,6 +74,9 @@ from .sweep import (
 from .tasks import add, map_reduce, mul, run_graph, square, sum_of_squares, topological_order
 
 __all__ = [
+    "DeadlockReport",
+    "LockInterval",
+    "two_lock_demo",
     "check_speedup",
     "check_timing",
     "offers_parallelism",
