@@ -1,5 +1,10 @@
 r"""Local optimisers for parameter estimation (lecture 10): gradient descent, Newton, BFGS.
 
+These *minimise*; Newton's method for *root finding* :math:`F(x) = 0` (used by
+the implicit ODE solvers) is ``sciml_lib.stiff.newton``. To keep the two
+apart, the minimiser is called :func:`newton_minimize`; ``newton`` remains as
+an alias of it so that existing code keeps working.
+
 All minimise a smooth :math:`C(p)` from a start :math:`p_0` and share an
 Armijo backtracking line search: accept step :math:`\alpha` along a descent
 direction :math:`d` when :math:`C(p + \alpha d) \le C(p) + c_1 \alpha \nabla C^T d`
@@ -15,7 +20,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["OptimizeResult", "armijo", "gradient_descent", "newton", "bfgs"]
+__all__ = ["OptimizeResult", "armijo", "gradient_descent", "newton_minimize", "bfgs"]
 
 
 @dataclass
@@ -59,8 +64,18 @@ def _check(fun: Any, grad: Any, x0: Any) -> np.ndarray:
     return x
 
 
-def armijo(fun: Callable, x: np.ndarray, fx: float, g: np.ndarray, d: np.ndarray, *, alpha0: float = 1.0,
-           c1: float = 1e-4, shrink: float = 0.5, max_halvings: int = 60) -> tuple[float, float]:
+def armijo(
+    fun: Callable,
+    x: np.ndarray,
+    fx: float,
+    g: np.ndarray,
+    d: np.ndarray,
+    *,
+    alpha0: float = 1.0,
+    c1: float = 1e-4,
+    shrink: float = 0.5,
+    max_halvings: int = 60,
+) -> tuple[float, float]:
     r"""Backtracking line search; returns ``(alpha, C(x + alpha d))``, ``alpha = 0`` on failure."""
     slope = float(g @ d)
     if slope >= 0:
@@ -74,8 +89,17 @@ def armijo(fun: Callable, x: np.ndarray, fx: float, g: np.ndarray, d: np.ndarray
     return 0.0, fx
 
 
-def gradient_descent(fun: Callable, grad: Callable, x0: Any, *, lr: float = 1.0, line_search: bool = True,
-                     maxiter: int = 1000, gtol: float = 1e-8, grow: float = 2.0) -> OptimizeResult:
+def gradient_descent(
+    fun: Callable,
+    grad: Callable,
+    x0: Any,
+    *,
+    lr: float = 1.0,
+    line_search: bool = True,
+    maxiter: int = 1000,
+    gtol: float = 1e-8,
+    grow: float = 2.0,
+) -> OptimizeResult:
     r"""Gradient descent :math:`p_{k+1} = p_k - \alpha_k \nabla C(p_k)`.
 
     With ``line_search=True`` the step starts from ``grow`` times the last accepted
@@ -107,12 +131,21 @@ def gradient_descent(fun: Callable, grad: Callable, x0: Any, *, lr: float = 1.0,
     return OptimizeResult(x, fx, maxiter, False, "maxiter reached", hist, path)
 
 
-def newton(fun: Callable, grad: Callable, hess: Callable, x0: Any, *, maxiter: int = 100,
-           gtol: float = 1e-8) -> OptimizeResult:
-    r"""Damped Newton :math:`p_{k+1} = p_k - \alpha_k H^{-1}\nabla C` with an Armijo line search.
+def newton_minimize(
+    fun: Callable,
+    grad: Callable,
+    hess: Callable,
+    x0: Any,
+    *,
+    maxiter: int = 100,
+    gtol: float = 1e-8,
+) -> OptimizeResult:
+    r"""Minimise :math:`C` by damped Newton :math:`p_{k+1} = p_k - \alpha_k H^{-1}\nabla C`.
 
-    When :math:`H` is not positive definite (far from a minimum), the direction
-    falls back to steepest descent for that step.
+    The step length :math:`\alpha_k` comes from an Armijo line search. When
+    :math:`H` is not positive definite (far from a minimum), the direction
+    falls back to steepest descent for that step. Also available as
+    ``sciml_lib.optim.newton`` (the older name).
     """
     x = _check(fun, grad, x0)
     if not callable(hess):
@@ -141,7 +174,13 @@ def newton(fun: Callable, grad: Callable, hess: Callable, x0: Any, *, maxiter: i
     return OptimizeResult(x, fx, maxiter, False, "maxiter reached", hist, path)
 
 
-def bfgs(fun: Callable, grad: Callable, x0: Any, *, maxiter: int = 500, gtol: float = 1e-8) -> OptimizeResult:
+#: The older name of :func:`newton_minimize` (kept so that existing code keeps working).
+newton = newton_minimize
+
+
+def bfgs(
+    fun: Callable, grad: Callable, x0: Any, *, maxiter: int = 500, gtol: float = 1e-8
+) -> OptimizeResult:
     r"""BFGS with an Armijo line search: the inverse-Hessian estimate :math:`B` is updated by
 
     .. math::

@@ -32,11 +32,23 @@ finite = st.floats(min_value=0.2, max_value=2.0)
 
 
 def g_np(x, y):
-    return np.sin(x * y) + np.exp(x) / (1.0 + y**2) + np.sqrt(x + y) * np.tanh(y) - np.log(x) * np.cos(y) + x**3 / y
+    return (
+        np.sin(x * y)
+        + np.exp(x) / (1.0 + y**2)
+        + np.sqrt(x + y) * np.tanh(y)
+        - np.log(x) * np.cos(y)
+        + x**3 / y
+    )
 
 
 def g_jnp(x, y):
-    return jnp.sin(x * y) + jnp.exp(x) / (1.0 + y**2) + jnp.sqrt(x + y) * jnp.tanh(y) - jnp.log(x) * jnp.cos(y) + x**3 / y
+    return (
+        jnp.sin(x * y)
+        + jnp.exp(x) / (1.0 + y**2)
+        + jnp.sqrt(x + y) * jnp.tanh(y)
+        - jnp.log(x) * jnp.cos(y)
+        + x**3 / y
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -52,11 +64,20 @@ def test_dual_matches_jax_jvp(x, y, vx, vy):
 @given(st.floats(0.1, 3.0))
 def test_elementary_functions(x):
     fns = {
-        "exp": (np.exp, jnp.exp), "log": (np.log, jnp.log), "sin": (np.sin, jnp.sin), "cos": (np.cos, jnp.cos),
-        "tan": (np.tan, jnp.tan), "sqrt": (np.sqrt, jnp.sqrt), "tanh": (np.tanh, jnp.tanh),
-        "abs": (np.abs, jnp.abs), "arctan": (np.arctan, jnp.arctan), "sinh": (np.sinh, jnp.sinh),
-        "pow": (lambda z: z**2.5, lambda z: z**2.5), "ipow": (lambda z: z**7, lambda z: z**7),
-        "rpow": (lambda z: 2.0**z, lambda z: 2.0**z), "div": (lambda z: 1.0 / z, lambda z: 1.0 / z),
+        "exp": (np.exp, jnp.exp),
+        "log": (np.log, jnp.log),
+        "sin": (np.sin, jnp.sin),
+        "cos": (np.cos, jnp.cos),
+        "tan": (np.tan, jnp.tan),
+        "sqrt": (np.sqrt, jnp.sqrt),
+        "tanh": (np.tanh, jnp.tanh),
+        "abs": (np.abs, jnp.abs),
+        "arctan": (np.arctan, jnp.arctan),
+        "sinh": (np.sinh, jnp.sinh),
+        "pow": (lambda z: z**2.5, lambda z: z**2.5),
+        "ipow": (lambda z: z**7, lambda z: z**7),
+        "rpow": (lambda z: 2.0**z, lambda z: 2.0**z),
+        "div": (lambda z: 1.0 / z, lambda z: 1.0 / z),
     }
     for name, (fn, fj) in fns.items():
         d = fn(Dual(x, 1.0))
@@ -74,16 +95,30 @@ def test_lecture_values():
         return a
 
     assert derivative(babylonian, 2.0) == pytest.approx(1 / (2 * math.sqrt(2)), rel=1e-15)
-    np.testing.assert_allclose(gradient(lambda v: v[0] ** 2 * v[1] + v[0] + v[1], [1.0, 2.0]), [5.0, 2.0])
-    np.testing.assert_allclose(jacobian(lambda v: np.array([v[0] ** 2 + v[1] ** 2, v[0] + v[1]]), [1.0, 2.0]), [[2, 4], [1, 1]])
+    np.testing.assert_allclose(
+        gradient(lambda v: v[0] ** 2 * v[1] + v[0] + v[1], [1.0, 2.0]), [5.0, 2.0]
+    )
+    np.testing.assert_allclose(
+        jacobian(lambda v: np.array([v[0] ** 2 + v[1] ** 2, v[0] + v[1]]), [1.0, 2.0]),
+        [[2, 4], [1, 1]],
+    )
 
 
 def _F(v):
-    return np.array([np.sin(v[0]) * v[1] ** 2, v[0] * v[1] * v[2], np.exp(v[2] / 3) - v[0], np.sqrt(v[1] + 4)])
+    return np.array(
+        [np.sin(v[0]) * v[1] ** 2, v[0] * v[1] * v[2], np.exp(v[2] / 3) - v[0], np.sqrt(v[1] + 4)]
+    )
 
 
 def _Fj(v):
-    return jnp.array([jnp.sin(v[0]) * v[1] ** 2, v[0] * v[1] * v[2], jnp.exp(v[2] / 3) - v[0], jnp.sqrt(v[1] + 4)])
+    return jnp.array(
+        [
+            jnp.sin(v[0]) * v[1] ** 2,
+            v[0] * v[1] * v[2],
+            jnp.exp(v[2] / 3) - v[0],
+            jnp.sqrt(v[1] + 4),
+        ]
+    )
 
 
 def test_jacobian_jvp_hvp_against_jax():
@@ -156,7 +191,9 @@ def test_complex_step_pitfall_detected():
     J = rhs_jacobian(cube_pow_rhs, 0.0, u, ())
     assert not np.allclose(np.diag(J), 3 * u**2)
     assert not supports_complex(cube_pow_rhs, 0.0, u, ())
-    np.testing.assert_allclose(np.diag(rhs_jacobian(cube_pow_rhs, 0.0, u, (), method="fd")), 3 * u**2, rtol=1e-6)
+    np.testing.assert_allclose(
+        np.diag(rhs_jacobian(cube_pow_rhs, 0.0, u, (), method="fd")), 3 * u**2, rtol=1e-6
+    )
 
 
 def test_compiled_jacobian_against_jax():
@@ -166,15 +203,21 @@ def test_compiled_jacobian_against_jax():
     Jref = np.asarray(jax.jacfwd(lambda x: chain_rhs_jax(0.7, x, p))(u))
     assert supports_complex(chain_rhs, 0.7, u, p)
     np.testing.assert_allclose(rhs_jacobian(chain_rhs, 0.7, u, p), Jref, rtol=1e-13, atol=1e-14)
-    np.testing.assert_allclose(rhs_jacobian(chain_rhs, 0.7, u, p, method="fd"), Jref, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        rhs_jacobian(chain_rhs, 0.7, u, p, method="fd"), Jref, rtol=1e-5, atol=1e-6
+    )
     pattern = np.abs(Jref) > 0
     Js = rhs_jacobian(chain_rhs, 0.7, u, p, sparsity=pattern)
     np.testing.assert_allclose(Js.toarray(), Jref, rtol=1e-13, atol=1e-14)
     # the same @njit function through the Python dual (py_func)
-    np.testing.assert_allclose(jacobian(lambda x: chain_rhs.py_func(0.7, x, p), u), Jref, rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(
+        jacobian(lambda x: chain_rhs.py_func(0.7, x, p), u), Jref, rtol=1e-13, atol=1e-14
+    )
     v = rng.standard_normal(12)
     np.testing.assert_allclose(rhs_jvp(chain_rhs, 0.7, u, p, v), Jref @ v, rtol=1e-12, atol=1e-13)
-    np.testing.assert_allclose(rhs_jvp(chain_rhs, 0.7, u, p, v, method="fd"), Jref @ v, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        rhs_jvp(chain_rhs, 0.7, u, p, v, method="fd"), Jref @ v, rtol=1e-5, atol=1e-5
+    )
     # a right-hand side that is not complex-capable is detected
     assert not supports_complex(float_only_rhs, 0.0, u, p)
 

@@ -68,12 +68,16 @@ def test_binary_pullbacks_with_broadcasting(k, shapes, data):
     _, pbj = jax.vjp(fj, jnp.asarray(a), jnp.asarray(b))
     ga, gb = pb(ybar)
     ja, jb = pbj(jnp.asarray(ybar))
-    assert np.shape(ga) == a.shape and np.shape(gb) == b.shape  # un-broadcast back to the input shapes
+    assert (
+        np.shape(ga) == a.shape and np.shape(gb) == b.shape
+    )  # un-broadcast back to the input shapes
     np.testing.assert_allclose(ga, ja, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(gb, jb, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("sa,sb", [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4, 5))])
+@pytest.mark.parametrize(
+    "sa,sb", [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4, 5))]
+)
 def test_matmul_pullback(sa, sb):
     rng = np.random.default_rng(1)
     a, b = rng.normal(size=sa), rng.normal(size=sb)
@@ -143,7 +147,11 @@ def test_hvp_forward_over_reverse(x, v):
     W = np.arange(12.0).reshape(3, 4) / 10
 
     def f(x, xp):
-        return (xp.tanh(W @ x) ** 2).sum() + (xp.exp(x[0] * x[1]) * xp.sin(x[2])) + ((x * x + 1.0) ** 0.5).sum() / (x[3] ** 2 + 1.0)
+        return (
+            (xp.tanh(W @ x) ** 2).sum()
+            + (xp.exp(x[0] * x[1]) * xp.sin(x[2]))
+            + ((x * x + 1.0) ** 0.5).sum() / (x[3] ** 2 + 1.0)
+        )
 
     H = jax.hessian(lambda x: f(x, jnp))(jnp.asarray(x))
     np.testing.assert_allclose(R.hvp(lambda x: f(x, np), x, v), H @ v, rtol=1e-9, atol=1e-10)

@@ -14,7 +14,13 @@ from sciml_lib.ad.babylonian import (
 )
 
 jax.config.update("jax_enable_x64", True)
-VARIANTS = [babylonian_forward, babylonian_tape, babylonian_memory, babylonian_memoryless, babylonian_while]
+VARIANTS = [
+    babylonian_forward,
+    babylonian_tape,
+    babylonian_memory,
+    babylonian_memoryless,
+    babylonian_while,
+]
 
 
 @pytest.mark.parametrize("fn", VARIANTS)
@@ -43,7 +49,9 @@ def test_unconverged_matches_jax_through_the_loop(fn):
 def test_memory_scaling():
     assert babylonian_memory(2.0, 300).stored == 301
     assert babylonian_memoryless(2.0, 300).stored == babylonian_memoryless(2.0, 30).stored
-    assert babylonian_tape(2.0, 300).stored > 3 * 900  # three primitives per iteration, values + records
+    assert (
+        babylonian_tape(2.0, 300).stored > 3 * 900
+    )  # three primitives per iteration, values + records
 
 
 def test_bad_input():

@@ -21,7 +21,6 @@ from sciml_lib.ad.sparsity import (
 from sciml_lib.pde import mol_reaction_diffusion as tridiag_rhs
 from sciml_lib.problems import brusselator_2d, brusselator_2d_jac, brusselator_2d_sparsity
 
-
 TRIDIAG_P = np.array([1.0, 0.5])  # mol_reaction_diffusion: a tridiagonal Jacobian
 
 
@@ -81,7 +80,12 @@ def test_brusselator_colors_independent_of_n_and_jacobian():
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.integers(5, 30), st.floats(0.05, 0.4), st.integers(0, 10_000), st.sampled_from(["natural", "largest_first", "smallest_last"]))
+@given(
+    st.integers(5, 30),
+    st.floats(0.05, 0.4),
+    st.integers(0, 10_000),
+    st.sampled_from(["natural", "largest_first", "smallest_last"]),
+)
 def test_random_pattern_coloring_valid(n, density, seed, order):
     S = sp.random(n, n, density=density, random_state=seed, format="csc") != 0
     c = color_columns(S, order)
@@ -91,7 +95,9 @@ def test_random_pattern_coloring_valid(n, density, seed, order):
     # decompression is exact for an arbitrary matrix with this pattern
     rng = np.random.default_rng(seed)
     J = S.astype(float).toarray() * rng.standard_normal((n, n))
-    np.testing.assert_allclose(decompress(S, c, J @ seed_matrix(c)).toarray(), J, rtol=1e-15, atol=0)
+    np.testing.assert_allclose(
+        decompress(S, c, J @ seed_matrix(c)).toarray(), J, rtol=1e-15, atol=0
+    )
 
 
 def test_tracer_and_bad_input():
@@ -108,3 +114,38 @@ def test_tracer_and_bad_input():
     with pytest.raises(ValueError, match="square"):
         SparseJacobianPlan(np.ones((2, 3)))
     assert not is_valid_coloring(np.ones((2, 2)), [0, 0])
+
+
+def _ad_imports(module: str) -> set[str]:
+    """Modules of sciml_lib.ad that ``module`` imports (anywhere in its source)."""
+    import ast
+    import pathlib
+
+    import sciml_lib.ad
+
+    root = pathlib.Path(sciml_lib.ad.__file__).parent
+    deps = set()
+    for node in ast.walk(ast.parse((root / f"{module}.py").read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            deps.update(
+                [node.module.split(".")[0]] if node.module else [a.name for a in node.names]
+            )
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sciml_lib.ad."):
+            deps.add(node.module.split(".")[2])
+    return deps
+
+
+def test_layering_has_no_cycle_and_old_paths_work():
+    import sciml_lib.ad._numba_jac as nj
+    from sciml_lib.ad import forward, jacobians, sparsity
+
+    # one-way layering: jacobians -> sparsity -> _numba_jac; the duals depend on neither
+    assert not _ad_imports("sparsity") & {"forward", "jacobians"}
+    assert not _ad_imports("jacobians") & {"forward"}
+    assert _ad_imports("_numba_jac") == set()
+    # every old import path still works and gives the same objects
+    for name in ("rhs_jacobian", "rhs_jvp", "supports_complex"):
+        assert getattr(forward, name) is getattr(jacobians, name)
+    assert rhs_jacobian is jacobians.rhs_jacobian
+    assert jacobians.SparseJacobianPlan is sparsity.SparseJacobianPlan
+    assert callable(nj.jac_colored) and callable(nj.jac_cs_dense)

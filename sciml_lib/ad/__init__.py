@@ -4,6 +4,9 @@ Submodules (imported lazily):
 
 forward
     Dual numbers, forward-mode derivatives, Jacobians, JVPs (lecture 08).
+jacobians
+    Compiled Jacobians and JVPs of right-hand sides ``f(t, u, p)`` for the solvers
+    (complex step or finite differences, dense or coloured; lectures 08-09).
 sparsity
     Sparsity detection, greedy graph colouring and compressed Jacobians (lecture 09).
 reverse
@@ -15,7 +18,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_SUBMODULES = ("forward", "sparsity", "reverse")
+_SUBMODULES = ("forward", "jacobians", "sparsity", "reverse")
 __all__ = list(_SUBMODULES)
 
 

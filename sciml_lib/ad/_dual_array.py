@@ -61,7 +61,9 @@ class DualArray:
         return DualArray(self.val.reshape(*shape), self.tan.reshape(*shape))
 
     def sum(self, axis: Any = None, keepdims: bool = False) -> "DualArray":
-        return DualArray(self.val.sum(axis=axis, keepdims=keepdims), self.tan.sum(axis=axis, keepdims=keepdims))
+        return DualArray(
+            self.val.sum(axis=axis, keepdims=keepdims), self.tan.sum(axis=axis, keepdims=keepdims)
+        )
 
     def __getitem__(self, idx: Any) -> "DualArray":
         return DualArray(self.val[idx], self.tan[idx])

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 from numba import njit
+from numba import types as _t
 from numba.extending import is_jitted
 
 CS_H = 1e-100
@@ -131,7 +132,7 @@ def _jac_fd_colored_nb(f, t, u, p, f0, colors, ncolors, rows, cols, data):
     return data
 
 
-def jac_colored(
+def _jac_colored_generic(
     f: Callable,
     t: float,
     u: np.ndarray,
@@ -143,7 +144,7 @@ def jac_colored(
     method: str = "complex",
     f0: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Values of the Jacobian at the pattern entries ``(rows[k], cols[k])``, one evaluation per colour."""
+    """Values of the Jacobian at the pattern entries ``(rows[k], cols[k])`` (any ``f``, ``p``)."""
     data = np.empty(rows.size)
     if method == "complex":
         if is_numba(f):
@@ -173,15 +174,18 @@ def jac_colored(
 
 
 # -- typed (cached) variants for float-array parameters -------------------------------
-from numba import types as _t  # noqa: E402
 
 _ARR = _t.float64[::1]
 _CARR = _t.complex128[::1]
 _IARR = _t.int64[::1]
 _F = _t.FunctionType(_ARR(_t.float64, _ARR, _ARR))
 _FC = _t.FunctionType(_CARR(_t.float64, _CARR, _ARR))
-_typed_cs = njit((_FC, _t.float64, _ARR, _ARR, _IARR, _t.int64, _IARR, _IARR, _ARR), cache=True)(_jac_cs_colored_nb.py_func)
-_typed_fd = njit((_F, _t.float64, _ARR, _ARR, _ARR, _IARR, _t.int64, _IARR, _IARR, _ARR), cache=True)(_jac_fd_colored_nb.py_func)
+_typed_cs = njit((_FC, _t.float64, _ARR, _ARR, _IARR, _t.int64, _IARR, _IARR, _ARR), cache=True)(
+    _jac_cs_colored_nb.py_func
+)
+_typed_fd = njit(
+    (_F, _t.float64, _ARR, _ARR, _ARR, _IARR, _t.int64, _IARR, _IARR, _ARR), cache=True
+)(_jac_fd_colored_nb.py_func)
 _TYPED_OK: dict = {}
 
 
@@ -191,7 +195,10 @@ def _typed_ok(f: Callable, complex_: bool) -> bool:
         arr, ret = (_CARR, _CARR) if complex_ else (_ARR, _ARR)
         try:
             f.compile((_t.float64, arr, _ARR))
-            ok = any(s.args == (_t.float64, arr, _ARR) and s.return_type == ret for s in f.nopython_signatures)
+            ok = any(
+                s.args == (_t.float64, arr, _ARR) and s.return_type == ret
+                for s in f.nopython_signatures
+            )
         except Exception:
             ok = False
         _TYPED_OK[key] = ok
@@ -199,14 +206,13 @@ def _typed_ok(f: Callable, complex_: bool) -> bool:
 
 
 def _float_params(p: Any) -> bool:
-    return isinstance(p, np.ndarray) and p.dtype == np.float64 and p.ndim == 1 and p.flags.c_contiguous
+    return (
+        isinstance(p, np.ndarray) and p.dtype == np.float64 and p.ndim == 1 and p.flags.c_contiguous
+    )
 
 
-_jac_colored_generic = jac_colored
-
-
-def jac_colored(f, t, u, p, colors, ncolors, rows, cols, method="complex", f0=None):  # noqa: F811
-    """Values of the Jacobian at the pattern entries ``(rows[k], cols[k])``, one evaluation per colour.
+def jac_colored(f, t, u, p, colors, ncolors, rows, cols, method="complex", f0=None):
+    """Values of the Jacobian at the pattern entries ``(rows[k], cols[k])``, one ``f`` per colour.
 
     A Numba ``f`` with a float-array ``p`` uses a kernel compiled once for all
     right-hand sides (a typed function pointer) and cached on disk.

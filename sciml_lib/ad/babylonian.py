@@ -40,7 +40,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class BabylonianResult:
-    """Value :math:`\\approx\\sqrt x`, derivative :math:`\\approx 1/(2\\sqrt x)` and the memory used.
+    """Value :math:`\\approx\\sqrt x`, derivative :math:`\\approx 1/(2\\sqrt x)`, memory used.
 
     Attributes
     ----------
@@ -173,7 +173,9 @@ def babylonian_memoryless(x: float, n: int = 300) -> BabylonianResult:
 
 
 def babylonian_while(x: float, tol: float = 1e-14, max_iter: int = 10_000) -> BabylonianResult:
-    """The while-loop version (stop when :math:`|a - x/a| \\le` ``tol``), reverse mode with a growable store.
+    """The while-loop version (stop when :math:`|a - x/a| \\le` ``tol``), reverse mode.
+
+    The tape is a growable store.
 
     The number of iterations depends on the value of ``x``: dynamic control
     flow is no problem for a reverse pass that records what actually ran.
@@ -186,7 +188,9 @@ def babylonian_while(x: float, tol: float = 1e-14, max_iter: int = 10_000) -> Ba
         a = iterates[-1]
         iterates.append(0.5 * (a + x / a))
         if len(iterates) > max_iter:
-            raise RuntimeError(f"babylonian_while did not converge in max_iter={max_iter} iterations")
+            raise RuntimeError(
+                f"babylonian_while did not converge in max_iter={max_iter} iterations"
+            )
     n = len(iterates) - 1
     abar, xbar = 1.0, 0.0
     for i in range(n - 1, -1, -1):

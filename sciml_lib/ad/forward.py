@@ -12,26 +12,20 @@ elementary operation, so that
 exactly (up to rounding): the Jacobian-vector product is the primitive of
 forward mode :cite:p:`baydin2018automatic,griewank2008evaluating`.
 
-Two implementations live here:
+:class:`Dual` is a Python class for teaching. It supports arithmetic, powers,
+comparisons (by value), ``np.maximum``/``np.minimum`` and the elementary
+functions, both as methods and through NumPy (``np.sin(dual)`` and ``np.sin``
+of an object array of duals work), so generic NumPy code runs on it unchanged.
+A Numba ``@njit`` function is differentiated through its ``py_func``.
+Operations that would silently drop the derivative (``float(x)``,
+``math.sin(x)``, storing a dual into a float buffer such as ``np.empty(n)``)
+raise a ``TypeError`` that names the cause and the fix, and the drivers
+(:func:`derivative`, :func:`gradient`, :func:`jacobian`, :func:`jvp`,
+:func:`hessian_vector_product`) check the shape of the output of ``f``.
 
-* :class:`Dual`, a Python class for teaching. It supports arithmetic, powers,
-  comparisons (by value) and the elementary functions, both as methods and
-  through NumPy (``np.sin(dual)`` and ``np.sin`` of an object array of duals
-  work), so generic NumPy code runs on it unchanged. A Numba ``@njit``
-  function is differentiated through its ``py_func``.
-* A compiled path for Numba right-hand sides :math:`f(t, u, p)`
-  (:func:`rhs_jacobian`, :func:`rhs_jvp`): the **same** ``@njit`` function is
-  specialised by Numba on ``complex128`` arrays and differentiated by the
-  complex step :cite:p:`squire1998using,martins2003complex`. With a step
-  :math:`h = 10^{-100}` the products of two perturbations (:math:`h^2`)
-  underflow against the value, so :math:`\mathbb C` behaves exactly like the
-  dual numbers with one partial: the derivative is exact to rounding and there
-  is no cancellation. Numba arrays can only hold NumPy dtypes, so a dual
-  *scalar* type (possible with ``numba.extending``) could not flow through
-  ``np.empty_like(u)`` in a generic right-hand side; ``complex128`` is the one
-  two-component algebra that NumPy arrays and Numba support natively.
-  Column compression by a colouring (:mod:`sciml_lib.ad.sparsity`) applies to
-  both the complex step and finite differences.
+The compiled, solver-facing Jacobians of right-hand sides :math:`f(t, u, p)`
+(``rhs_jacobian``, ``rhs_jvp``, ``supports_complex``, coloured Jacobians) live
+in ``sciml_lib.ad.jacobians``; they stay importable from here.
 
 Finite differences with the optimal step (:func:`finite_difference`) and the
 complex step (:func:`complex_step`) are provided for comparison.
@@ -39,8 +33,11 @@ complex step (:func:`complex_step`) are provided for comparison.
 
 from __future__ import annotations
 
+import linecache
 import math
 import numbers
+import os
+import sys
 from typing import Any, Callable
 
 import numpy as np
@@ -57,10 +54,24 @@ __all__ = [
     "fd_jacobian",
     "complex_step",
     "complex_step_jacobian",
-    "rhs_jacobian",
-    "rhs_jvp",
-    "supports_complex",
 ]
+
+# moved to sciml_lib.ad.jacobians; still importable from here (resolved lazily, so that
+# importing the teaching dual numbers does not import Numba and SciPy)
+_MOVED = ("rhs_jacobian", "rhs_jvp", "supports_complex")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        from . import jacobians
+
+        return getattr(jacobians, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + list(_MOVED))
+
 
 EPS = np.finfo(float).eps
 
@@ -75,6 +86,30 @@ def _elem(name: str, x: Any) -> Any:
     if isinstance(x, Dual):
         return getattr(x, name)()
     return getattr(np, name)(x)
+
+
+_FLOAT_HINT = (
+    "{what} of a Dual would drop its derivative{where}. Causes and fixes: "
+    "a float buffer (out = np.empty(n) or np.zeros(n); out[i] = x): allocate it with "
+    "np.empty_like(x) or np.empty(n, dtype=object); "
+    "math.sin(x), math.exp(x), ...: use np.sin(x), np.exp(x) (or x.sin()); "
+    "float(x) or int(x): read the value with x.value (the result is then a constant)"
+)
+
+
+def _caller_line() -> str:
+    """`` (at file:line: source)`` of the user code that converted a Dual, if known."""
+    try:
+        fr = sys._getframe(2)
+        line = linecache.getline(fr.f_code.co_filename, fr.f_lineno).strip()
+    except (ValueError, AttributeError):  # pragma: no cover - no such frame
+        return ""
+    if not line:
+        return ""
+    return f" (at {os.path.basename(fr.f_code.co_filename)}:{fr.f_lineno}: {line})"
+
+
+_MINMAX = ("maximum", "minimum", "fmax", "fmin")
 
 
 class Dual:
@@ -103,8 +138,12 @@ class Dual:
         if isinstance(value, Dual):
             self.value = value
         else:
-            if isinstance(value, (complex, np.complexfloating)) or not isinstance(value, (numbers.Real, np.number)):
-                raise TypeError(f"value must be a real number or a Dual, got {type(value).__name__}")
+            if isinstance(value, (complex, np.complexfloating)) or not isinstance(
+                value, (numbers.Real, np.number)
+            ):
+                raise TypeError(
+                    f"value must be a real number or a Dual, got {type(value).__name__}"
+                )
             self.value = float(value)
         p = np.asarray(partials)
         if p.ndim == 0:
@@ -124,7 +163,9 @@ class Dual:
     def _lift(self, other: Any) -> "Dual":
         if isinstance(other, Dual):
             return other
-        if isinstance(other, (numbers.Real, np.number)) and not isinstance(other, (complex, np.complexfloating)):
+        if isinstance(other, (numbers.Real, np.number)) and not isinstance(
+            other, (complex, np.complexfloating)
+        ):
             return Dual(other, np.zeros(self.partials.size))
         return NotImplemented  # type: ignore[return-value]
 
@@ -170,7 +211,9 @@ class Dual:
 
     def __mul__(self, other: Any) -> "Dual":
         if isinstance(other, Dual):
-            return Dual(self.value * other.value, self.partials * other.value + self.value * other.partials)
+            return Dual(
+                self.value * other.value, self.partials * other.value + self.value * other.partials
+            )
         if isinstance(other, np.ndarray):
             return NotImplemented
         return Dual(self.value * other, self.partials * other)
@@ -200,7 +243,11 @@ class Dual:
             base: Any = self
             k = int(n)
             if k == 0:
-                return Dual(1.0, np.zeros(self.partials.size)) if not isinstance(self.value, Dual) else self * 0 + 1
+                return (
+                    Dual(1.0, np.zeros(self.partials.size))
+                    if not isinstance(self.value, Dual)
+                    else self * 0 + 1
+                )
             while k:
                 if k & 1:
                     result = base * result
@@ -240,6 +287,16 @@ class Dual:
 
     __hash__ = None  # type: ignore[assignment]
 
+    # -- conversions that would drop the derivative ----------------------------
+    def __float__(self) -> float:
+        raise TypeError(_FLOAT_HINT.format(what="float()", where=_caller_line()))
+
+    def __int__(self) -> int:
+        raise TypeError(_FLOAT_HINT.format(what="int()", where=_caller_line()))
+
+    def __complex__(self) -> complex:
+        raise TypeError(_FLOAT_HINT.format(what="complex()", where=_caller_line()))
+
     # -- elementary functions (also what NumPy calls on object arrays) -------
     def exp(self) -> "Dual":
         e = _elem("exp", self.value)
@@ -272,10 +329,14 @@ class Dual:
         return self._chain(_elem("arctan", self.value), 1.0 / (1.0 + self.value * self.value))
 
     def arcsin(self) -> "Dual":
-        return self._chain(_elem("arcsin", self.value), 1.0 / _elem("sqrt", 1.0 - self.value * self.value))
+        return self._chain(
+            _elem("arcsin", self.value), 1.0 / _elem("sqrt", 1.0 - self.value * self.value)
+        )
 
     def arccos(self) -> "Dual":
-        return self._chain(_elem("arccos", self.value), -1.0 / _elem("sqrt", 1.0 - self.value * self.value))
+        return self._chain(
+            _elem("arccos", self.value), -1.0 / _elem("sqrt", 1.0 - self.value * self.value)
+        )
 
     def sinh(self) -> "Dual":
         return self._chain(_elem("sinh", self.value), _elem("cosh", self.value))
@@ -301,13 +362,37 @@ class Dual:
 
     # -- NumPy interoperability -----------------------------------------------
     _UNARY = {
-        "exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "arctan", "arcsin", "arccos",
-        "sinh", "cosh", "tanh", "absolute", "square", "reciprocal",
+        "exp",
+        "log",
+        "log1p",
+        "expm1",
+        "sqrt",
+        "sin",
+        "cos",
+        "tan",
+        "arctan",
+        "arcsin",
+        "arccos",
+        "sinh",
+        "cosh",
+        "tanh",
+        "absolute",
+        "square",
+        "reciprocal",
     }
     _BINARY = {
-        "add": "__add__", "subtract": "__sub__", "multiply": "__mul__", "true_divide": "__truediv__",
-        "divide": "__truediv__", "power": "__pow__", "less": "__lt__", "less_equal": "__le__",
-        "greater": "__gt__", "greater_equal": "__ge__", "equal": "__eq__", "not_equal": "__ne__",
+        "add": "__add__",
+        "subtract": "__sub__",
+        "multiply": "__mul__",
+        "true_divide": "__truediv__",
+        "divide": "__truediv__",
+        "power": "__pow__",
+        "less": "__lt__",
+        "less_equal": "__le__",
+        "greater": "__gt__",
+        "greater_equal": "__ge__",
+        "equal": "__eq__",
+        "not_equal": "__ne__",
     }
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -317,10 +402,17 @@ class Dual:
         if any(isinstance(x, np.ndarray) for x in inputs):
             # mixed with an array: compute elementwise on an object array
             arrs = [np.asarray(x, dtype=object) if isinstance(x, np.ndarray) else x for x in inputs]
-            b = np.broadcast(*[np.empty(np.shape(a)) if isinstance(a, np.ndarray) else 0.0 for a in arrs])
+            b = np.broadcast(
+                *[np.empty(np.shape(a)) if isinstance(a, np.ndarray) else 0.0 for a in arrs]
+            )
             out = np.empty(b.shape, dtype=object)
             for idx in np.ndindex(b.shape):
-                args = [a[idx] if isinstance(a, np.ndarray) and a.ndim else (a[()] if isinstance(a, np.ndarray) else a) for a in arrs]
+                args = [
+                    a[idx]
+                    if isinstance(a, np.ndarray) and a.ndim
+                    else (a[()] if isinstance(a, np.ndarray) else a)
+                    for a in arrs
+                ]
                 out[idx] = ufunc(*args)
             return out
         if len(inputs) == 1 and name in self._UNARY:
@@ -332,18 +424,61 @@ class Dual:
             if isinstance(a, Dual):
                 return getattr(a, self._BINARY[name])(b)
             # b is the Dual: use the reflected operation
-            refl = {"add": "__radd__", "subtract": "__rsub__", "multiply": "__rmul__", "true_divide": "__rtruediv__",
-                    "divide": "__rtruediv__", "power": "__rpow__", "less": "__gt__", "less_equal": "__ge__",
-                    "greater": "__lt__", "greater_equal": "__le__", "equal": "__eq__", "not_equal": "__ne__"}
+            refl = {
+                "add": "__radd__",
+                "subtract": "__rsub__",
+                "multiply": "__rmul__",
+                "true_divide": "__rtruediv__",
+                "divide": "__rtruediv__",
+                "power": "__rpow__",
+                "less": "__gt__",
+                "less_equal": "__ge__",
+                "greater": "__lt__",
+                "greater_equal": "__le__",
+                "equal": "__eq__",
+                "not_equal": "__ne__",
+            }
             return getattr(b, refl[name])(a)
-        return NotImplemented
+        if len(inputs) == 2 and name in _MINMAX:
+            # the derivative of the selected argument (the same rule as NumPy's object loop)
+            a, b = inputs
+            av, bv = _value(a), _value(b)
+            if av != av or bv != bv:  # NaN: maximum/minimum propagate it, fmax/fmin ignore it
+                nan_a = av != av
+                keep_a = nan_a if name in ("maximum", "minimum") else not nan_a
+                return _lift_like(a if keep_a else b, a, b)
+            take_a = av >= bv if name in ("maximum", "fmax") else av <= bv
+            return _lift_like(a if take_a else b, a, b)
+        if any(not (isinstance(x, Dual) or _is_real(x)) for x in inputs):
+            return NotImplemented  # another type may implement it
+        supported = sorted(self._UNARY | set(self._BINARY) | set(_MINMAX) | {"negative"})
+        raise TypeError(
+            f"np.{name} is not supported for Dual numbers (its derivative rule is not "
+            f"implemented). Supported ufuncs: {', '.join(supported)}. "
+            "Fix: write the operation with these "
+            "(e.g. np.hypot(a, b) as np.sqrt(a*a + b*b)), or apply it to x.value if it does not "
+            "depend on the variable"
+        )
+
+
+def _lift_like(y: Any, a: Any, b: Any) -> Any:
+    """``y`` as a :class:`Dual` with the partials layout of the dual among ``a``, ``b``."""
+    if isinstance(y, Dual):
+        return y
+    d = a if isinstance(a, Dual) else b
+    return d._lift(y)
 
 
 # --------------------------------------------------------------------------
 # Derivatives with the Python dual
 # --------------------------------------------------------------------------
 def _as_float_vector(x: ArrayLike, name: str = "x") -> np.ndarray:
-    a = np.asarray(x, dtype=float)
+    try:
+        a = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name} must be a 1-D array of real numbers, got {type(x).__name__}"
+        ) from None
     if a.ndim != 1:
         raise ValueError(f"{name} must be a 1-D array, got shape {a.shape}")
     if not np.all(np.isfinite(a)):
@@ -366,6 +501,60 @@ def _partials(y: Any, n: int) -> np.ndarray:
     return np.zeros(n)
 
 
+def _is_real(y: Any) -> bool:
+    return isinstance(y, (numbers.Real, np.number)) and not isinstance(
+        y, (bool, np.bool_, complex, np.complexfloating)
+    )
+
+
+def _check_entry(y: Any, caller: str, where: str = "") -> Any:
+    """``y`` if it is a :class:`Dual` or a real number (a constant), else a ``TypeError``."""
+    if isinstance(y, Dual) or _is_real(y):
+        return y
+    if y is None:
+        raise TypeError(
+            f"f returned None{where}: {caller} needs f to return its result "
+            "(did you forget a return statement?)"
+        )
+    raise TypeError(
+        f"f returned {type(y).__name__}{where}: {caller} needs Dual numbers or real numbers "
+        "(write f with arithmetic and NumPy functions only)"
+    )
+
+
+def _scalar_output(y: Any, caller: str) -> Any:
+    """The scalar output of ``f`` (a :class:`Dual` or a real constant), checked."""
+    if isinstance(y, (np.ndarray, list, tuple)):
+        shape = np.shape(np.asarray(y, dtype=object))
+        if int(np.prod(shape)) != 1:
+            raise ValueError(
+                f"f must return a scalar for {caller}, got an output of shape {shape} "
+                "(use jacobian or jvp for vector outputs, or reduce the output, e.g. with np.sum)"
+            )
+        y = np.asarray(y, dtype=object).reshape(-1)[0]
+    return _check_entry(y, caller)
+
+
+def _vector_output(y: Any, caller: str) -> tuple[list[Any], bool]:
+    """The entries of the scalar or 1-D output of ``f``, checked; and whether it was scalar."""
+    if y is None or isinstance(y, Dual) or _is_real(y):
+        return [_check_entry(y, caller)], True
+    try:
+        arr = np.asarray(y, dtype=object)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"f returned {type(y).__name__}: {caller} needs a scalar or 1-D array"
+        ) from None
+    if arr.ndim == 0:
+        return [_check_entry(arr[()], caller)], True
+    if arr.ndim != 1:
+        raise ValueError(
+            f"f must return a scalar or a 1-D array for {caller}, got an output of shape "
+            f"{arr.shape} (flatten it, e.g. with .ravel())"
+        )
+    return [_check_entry(yi, caller, f" at output index {i}") for i, yi in enumerate(arr)], False
+
+
 def derivative(f: Callable[[Any], Any], x: float) -> float:
     r"""Derivative of a scalar function, :math:`f'(x)`, from :math:`f(x + \epsilon)`.
 
@@ -373,7 +562,8 @@ def derivative(f: Callable[[Any], Any], x: float) -> float:
     ----------
     f : callable
         A scalar function of one variable written with ordinary arithmetic
-        (a Numba dispatcher is differentiated through its ``py_func``).
+        (a Numba dispatcher is differentiated through its ``py_func``). It must
+        return a scalar; a real number (a constant) has derivative 0.
     x : float
         The point.
 
@@ -381,17 +571,26 @@ def derivative(f: Callable[[Any], Any], x: float) -> float:
     -------
     float
 
+    Raises
+    ------
+    TypeError
+        If ``f`` returns ``None`` or something that is not a number.
+    ValueError
+        If ``f`` returns an array with more than one entry.
+
     Examples
     --------
     >>> derivative(lambda x: 3 * x**5 + 2, 2.0)
     240.0
     """
     _check_callable(f)
-    if not isinstance(x, (numbers.Real, np.number)) or isinstance(x, (complex, np.complexfloating)):
+    if not _is_real(x):
         raise TypeError(f"x must be a real number, got {type(x).__name__}")
-    y = _py(f)(Dual(float(x), 1.0))
+    if not math.isfinite(float(x)):
+        raise ValueError(f"x must be finite, got {x!r}")
+    y = _scalar_output(_py(f)(Dual(float(x), 1.0)), "derivative")
     if isinstance(y, Dual):
-        return float(y.partials[0])
+        return float(_value(y.partials[0]))
     return 0.0
 
 
@@ -406,7 +605,9 @@ def _seeded(x: np.ndarray, seeds: np.ndarray) -> np.ndarray:
 def gradient(f: Callable[[np.ndarray], Any], x: ArrayLike) -> np.ndarray:
     r"""Gradient of a scalar function :math:`f:\mathbb R^n\to\mathbb R` in one pass.
 
-    Each input carries ``n`` partials seeded with the unit vectors.
+    Each input carries ``n`` partials seeded with the unit vectors. ``f`` must
+    return a scalar (a size-1 array is accepted); anything else raises, so an
+    optimiser never sees a silent zero gradient.
 
     Examples
     --------
@@ -415,17 +616,17 @@ def gradient(f: Callable[[np.ndarray], Any], x: ArrayLike) -> np.ndarray:
     """
     _check_callable(f)
     xa = _as_float_vector(x)
-    y = _py(f)(_seeded(xa, np.eye(xa.size)))
-    if isinstance(y, np.ndarray) and y.size == 1:
-        y = y.reshape(-1)[0]
+    y = _scalar_output(_py(f)(_seeded(xa, np.eye(xa.size))), "gradient")
     return np.asarray(_partials(y, xa.size), dtype=float).copy()
 
 
 def jacobian(f: Callable[[np.ndarray], Any], x: ArrayLike) -> np.ndarray:
     r"""Jacobian :math:`J_{ij} = \partial f_i/\partial x_j` in one pass of multi-partial duals.
 
-    ``f`` maps a 1-D array to a 1-D array (or a list/tuple of scalars); it must
-    be generic NumPy code (``np.empty_like(x)``, not ``np.empty(n)``).
+    ``f`` maps a 1-D array to a 1-D array (or a list/tuple of scalars, or a
+    scalar: then :math:`J` has one row); it must be generic NumPy code
+    (``np.empty_like(x)``, not ``np.empty(n)``). A 2-D output raises a
+    ``ValueError``.
 
     Examples
     --------
@@ -436,26 +637,26 @@ def jacobian(f: Callable[[np.ndarray], Any], x: ArrayLike) -> np.ndarray:
     _check_callable(f)
     xa = _as_float_vector(x)
     n = xa.size
-    y = _py(f)(_seeded(xa, np.eye(n)))
-    ys = list(y) if not isinstance(y, Dual) else [y]
+    ys, _ = _vector_output(_py(f)(_seeded(xa, np.eye(n))), "jacobian")
     return np.array([np.asarray(_partials(yi, n), dtype=float) for yi in ys]).reshape(len(ys), n)
 
 
-def jvp(f: Callable[[np.ndarray], Any], x: ArrayLike, v: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+def jvp(
+    f: Callable[[np.ndarray], Any], x: ArrayLike, v: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Jacobian-vector product: :math:`f(x + \epsilon v) = f(x) + \epsilon J v`.
 
     Returns
     -------
     (f(x), J v) : tuple of ndarray
+        Scalars when ``f`` returns a scalar.
     """
     _check_callable(f)
     xa = _as_float_vector(x)
     va = _as_float_vector(v, "v")
     if va.shape != xa.shape:
         raise ValueError(f"v must have the shape of x {xa.shape}, got {va.shape}")
-    y = _py(f)(_seeded(xa, va.reshape(-1, 1)))
-    scalar = isinstance(y, Dual) or np.ndim(y) == 0
-    ys = [y] if scalar else list(y)
+    ys, scalar = _vector_output(_py(f)(_seeded(xa, va.reshape(-1, 1))), "jvp")
     val = np.array([float(_value(yi)) for yi in ys])
     der = np.array([float(_partials(yi, 1)[0]) for yi in ys])
     if scalar:
@@ -463,12 +664,15 @@ def jvp(f: Callable[[np.ndarray], Any], x: ArrayLike, v: ArrayLike) -> tuple[np.
     return val, der
 
 
-def hessian_vector_product(f: Callable[[np.ndarray], Any], x: ArrayLike, v: ArrayLike) -> np.ndarray:
+def hessian_vector_product(
+    f: Callable[[np.ndarray], Any], x: ArrayLike, v: ArrayLike
+) -> np.ndarray:
     r"""Hessian-vector product :math:`\nabla^2 f(x)\, v` by forward-over-forward duals.
 
     The inputs are nested duals :math:`(x_i + v_i \delta) + e_i \epsilon`: the
     outer partials give :math:`\nabla f(x + v\delta)`, whose
-    :math:`\delta`-parts are :math:`\nabla^2 f(x) v`.
+    :math:`\delta`-parts are :math:`\nabla^2 f(x) v`. ``f`` must return a
+    scalar.
     """
     _check_callable(f)
     xa = _as_float_vector(x)
@@ -476,30 +680,28 @@ def hessian_vector_product(f: Callable[[np.ndarray], Any], x: ArrayLike, v: Arra
     if va.shape != xa.shape:
         raise ValueError(f"v must have the shape of x {xa.shape}, got {va.shape}")
     n = xa.size
-    inner_zero = Dual(0.0, 0.0)
     inputs = np.empty(n, dtype=object)
     for i in range(n):
         seeds = np.empty(n, dtype=object)
         for k in range(n):
             seeds[k] = Dual(1.0 if k == i else 0.0, 0.0)
         inputs[i] = Dual(Dual(xa[i], va[i]), seeds)
-    y = _py(f)(inputs)
-    if isinstance(y, np.ndarray) and y.size == 1:
-        y = y.reshape(-1)[0]
+    y = _scalar_output(_py(f)(inputs), "hessian_vector_product")
     if not isinstance(y, Dual):
-        return np.zeros(n)
+        return np.zeros(n)  # a constant
     out = np.zeros(n)
     for k in range(n):
         pk = y.partials[k]
         out[k] = float(pk.partials[0]) if isinstance(pk, Dual) else 0.0
-    del inner_zero
     return out
 
 
 # --------------------------------------------------------------------------
 # Finite differences and the complex step (for comparison)
 # --------------------------------------------------------------------------
-def finite_difference(f: Callable[[float], float], x: float, h: float | None = None, *, kind: str = "forward") -> float:
+def finite_difference(
+    f: Callable[[float], float], x: float, h: float | None = None, *, kind: str = "forward"
+) -> float:
     r"""Finite-difference derivative of a scalar function.
 
     ``kind="forward"``: :math:`(f(x+h) - f(x))/h`, error
@@ -537,7 +739,9 @@ def complex_step(f: Callable[[complex], complex], x: float, h: float = 1e-100) -
     return float(np.imag(f(complex(float(x), h))) / h)
 
 
-def fd_jacobian(f: Callable[[np.ndarray], np.ndarray], x: ArrayLike, h: float | None = None) -> np.ndarray:
+def fd_jacobian(
+    f: Callable[[np.ndarray], np.ndarray], x: ArrayLike, h: float | None = None
+) -> np.ndarray:
     """Dense forward-difference Jacobian: ``n + 1`` evaluations of ``f``."""
     _check_callable(f)
     xa = _as_float_vector(x)
@@ -552,7 +756,9 @@ def fd_jacobian(f: Callable[[np.ndarray], np.ndarray], x: ArrayLike, h: float | 
     return J
 
 
-def complex_step_jacobian(f: Callable[[np.ndarray], np.ndarray], x: ArrayLike, h: float = 1e-100) -> np.ndarray:
+def complex_step_jacobian(
+    f: Callable[[np.ndarray], np.ndarray], x: ArrayLike, h: float = 1e-100
+) -> np.ndarray:
     """Dense complex-step Jacobian: ``n`` evaluations of ``f`` on complex input."""
     _check_callable(f)
     xa = _as_float_vector(x)
@@ -562,121 +768,3 @@ def complex_step_jacobian(f: Callable[[np.ndarray], np.ndarray], x: ArrayLike, h
         xc[j] += 1j * h
         cols.append(np.imag(np.asarray(f(xc))) / h)
     return np.array(cols).T.reshape(-1, xa.size)
-
-
-# --------------------------------------------------------------------------
-# Compiled path for right-hand sides f(t, u, p)
-# --------------------------------------------------------------------------
-def supports_complex(f: Callable, t: float, u: np.ndarray, p: Any) -> bool:
-    r"""Whether ``f(t, u, p)`` runs on ``complex128`` arrays and returns complex values.
-
-    A right-hand side written generically (``np.empty_like(u)``, analytic
-    functions) does; one that allocates ``np.empty(n)`` (float) or uses ``abs``
-    or comparisons on ``u`` does not, and then finite differences are used.
-    The complex-step directional derivative is also compared with central
-    differences at two points (of either sign): powers ``x**k`` of a negative
-    ``x`` are computed by Numba as :math:`e^{k\log x}` and lose the step
-    (write ``x*x*x``), which this check catches.
-    """
-    import warnings
-
-    ua = np.asarray(u, dtype=float)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", np.exceptions.ComplexWarning)
-            uc = ua.astype(complex)
-            uc[0] += 1j * 1e-100
-            y = np.asarray(f(t, uc, p))
-        if not (np.iscomplexobj(y) and y.shape == ua.shape and np.all(np.isfinite(y.view(float)))):
-            return False
-        # guard against silent loss of the step (e.g. ``x**k`` with x < 0 goes through
-        # exp(k log x) and rounds the tiny imaginary part away): compare a JVP with
-        # central differences at two points of either sign
-        rng = np.random.default_rng(1)
-        scale = np.maximum(np.abs(ua), 1e-3)
-        for up in (ua + 0.1 * scale * rng.standard_normal(ua.size), -ua - 0.1 * scale * rng.uniform(0.5, 1, ua.size)):
-            v = rng.standard_normal(ua.size) * scale
-            with np.errstate(all="ignore"):
-                cs = np.imag(np.asarray(f(t, up + 1e-100j * v, p))) / 1e-100
-                d = 1e-6
-                fd = (np.asarray(f(t, up + d * v, p), dtype=float) - np.asarray(f(t, up - d * v, p), dtype=float)) / (2 * d)
-            if not np.all(np.isfinite(fd)):
-                continue
-            if np.linalg.norm(cs - fd) > 1e-4 * (np.linalg.norm(fd) + 1e-8 * np.linalg.norm(np.asarray(f(t, up, p))) + 1e-300):
-                return False
-    except Exception:
-        return False
-    return True
-
-
-def rhs_jacobian(
-    f: Callable,
-    t: float,
-    u: ArrayLike,
-    p: Any = (),
-    *,
-    method: str = "complex",
-    sparsity: Any = None,
-    colors: np.ndarray | None = None,
-) -> Any:
-    r"""Jacobian :math:`\partial f/\partial u` of a right-hand side :math:`f(t, u, p)` at compiled speed.
-
-    Parameters
-    ----------
-    f : callable
-        ``f(t, u, p) -> du``; a Numba ``@njit`` function runs entirely in
-        compiled code.
-    t, u, p
-        The point.
-    method : {"complex", "fd"}
-        Complex step (exact to rounding; ``f`` must accept complex arrays) or
-        forward differences (step :math:`\sqrt{E}\max(1,|u_j|)`).
-    sparsity : scipy.sparse matrix or bool array, optional
-        The Jacobian's nonzero pattern. With it, columns are grouped by a
-        colouring (``colors``, computed by
-        :func:`sciml_lib.ad.sparsity.color_columns` when omitted) and one
-        evaluation per colour is spent; the result is a ``scipy.sparse.csc_matrix``.
-    colors : ndarray of int, optional
-        A valid column colouring of ``sparsity``.
-
-    Returns
-    -------
-    ndarray or scipy.sparse.csc_matrix
-    """
-    from . import _numba_jac as nj
-
-    _check_callable(f)
-    ua = _as_float_vector(u, "u")
-    if method not in ("complex", "fd"):
-        raise ValueError(f"method must be 'complex' or 'fd', got {method!r}")
-    if sparsity is None:
-        if method == "complex":
-            return nj.jac_cs_dense(f, float(t), ua, p)
-        return nj.jac_fd_dense(f, float(t), ua, p, f(float(t), ua, p))
-    from .sparsity import SparseJacobianPlan
-
-    plan = SparseJacobianPlan(sparsity, colors=colors)
-    return plan.evaluate(f, float(t), ua, p, method=method)
-
-
-def rhs_jvp(f: Callable, t: float, u: ArrayLike, p: Any, v: ArrayLike, *, method: str = "complex") -> np.ndarray:
-    r"""Jacobian-vector product :math:`(\partial f/\partial u)\, v` of :math:`f(t, u, p)`: one evaluation.
-
-    ``method="complex"`` uses :math:`\operatorname{Im} f(t, u + ih v)/h`;
-    ``"fd"`` uses :math:`(f(u + \delta v) - f(u))/\delta` with
-    :math:`\delta = \sqrt{E}(1 + \|u\|)/\|v\|`.
-    """
-    ua = _as_float_vector(u, "u")
-    va = _as_float_vector(v, "v")
-    if va.shape != ua.shape:
-        raise ValueError(f"v must have the shape of u {ua.shape}, got {va.shape}")
-    if method == "complex":
-        h = 1e-100
-        return np.imag(np.asarray(f(float(t), ua + 1j * h * va, p))) / h
-    if method == "fd":
-        nv = np.linalg.norm(va)
-        if nv == 0:
-            return np.zeros_like(ua)
-        d = math.sqrt(EPS) * (1.0 + np.linalg.norm(ua)) / nv
-        return (np.asarray(f(float(t), ua + d * va, p)) - np.asarray(f(float(t), ua, p))) / d
-    raise ValueError(f"method must be 'complex' or 'fd', got {method!r}")

@@ -84,13 +84,17 @@ class Tape:
     """
 
     def __init__(self) -> None:
-        self.entries: list[tuple[tuple[int | None, ...], Callable[[Any], tuple[Any, ...]] | None]] = []
+        self.entries: list[
+            tuple[tuple[int | None, ...], Callable[[Any], tuple[Any, ...]] | None]
+        ] = []
         self.ops: list[str] = []
 
     def __len__(self) -> int:
         return len(self.entries)
 
-    def record(self, value: Any, inputs: Sequence["Var | None"], pullback: Callable | None, op: str) -> "Var":
+    def record(
+        self, value: Any, inputs: Sequence["Var | None"], pullback: Callable | None, op: str
+    ) -> "Var":
         idx = tuple(None if v is None else v.index for v in inputs)
         self.entries.append((idx, pullback))
         self.ops.append(op)
@@ -159,7 +163,9 @@ def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
         return g
     extra = len(gshape) - len(shape)
     if extra < 0:
-        raise ValueError(f"cannot un-broadcast an adjoint of shape {gshape} to the larger shape {shape}")
+        raise ValueError(
+            f"cannot un-broadcast an adjoint of shape {gshape} to the larger shape {shape}"
+        )
     if extra:
         g = g.sum(axis=tuple(range(extra)))
     axes = tuple(i for i, (s, gs) in enumerate(zip(shape, _shape(g))) if s == 1 and gs != 1)
@@ -217,7 +223,8 @@ class Var:
 
     def __float__(self) -> float:
         raise TypeError(
-            "float() of a Var would cut it off the tape and is not differentiable; use v.value to read the value"
+            "float() of a Var would cut it off the tape and is not differentiable; "
+            "use v.value to read the value"
         )
 
     def __int__(self) -> int:
@@ -326,17 +333,29 @@ class Var:
         if method == "__call__" and not kwargs and ufunc in _SUPPORTED_UFUNCS:
             return _SUPPORTED_UFUNCS[ufunc](*inputs)
         if method == "reduce" and ufunc is np.add and len(inputs) == 1:
-            return vsum(inputs[0], axis=kwargs.get("axis", 0), keepdims=kwargs.get("keepdims", False))
+            return vsum(
+                inputs[0], axis=kwargs.get("axis", 0), keepdims=kwargs.get("keepdims", False)
+            )
         raise TypeError(
-            f"np.{ufunc.__name__} ({method}) is not a differentiable primitive of sciml_lib.ad.reverse"
+            f"np.{ufunc.__name__} ({method}) is not a differentiable primitive of "
+            "sciml_lib.ad.reverse"
         )
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        table = {np.sum: vsum, np.mean: mean, np.reshape: reshape, np.transpose: transpose,
-                 np.stack: stack, np.concatenate: concatenate, np.dot: matmul}
+        table = {
+            np.sum: vsum,
+            np.mean: mean,
+            np.reshape: reshape,
+            np.transpose: transpose,
+            np.stack: stack,
+            np.concatenate: concatenate,
+            np.dot: matmul,
+        }
         if func in table:
             return table[func](*args, **kwargs)
-        raise TypeError(f"np.{func.__name__} is not a differentiable primitive of sciml_lib.ad.reverse")
+        raise TypeError(
+            f"np.{func.__name__} is not a differentiable primitive of sciml_lib.ad.reverse"
+        )
 
 
 def _tape_of(*xs: Any) -> Tape | None:
@@ -346,7 +365,9 @@ def _tape_of(*xs: Any) -> Tape | None:
             if tape is None:
                 tape = x.tape
             elif x.tape is not tape:
-                raise ValueError("operands were recorded on different tapes (nested grad is not supported)")
+                raise ValueError(
+                    "operands were recorded on different tapes (nested grad is not supported)"
+                )
     return tape
 
 
@@ -372,7 +393,9 @@ def _binary(name: str, fn: Callable, a: Any, b: Any, pb: Callable) -> Any:
     try:
         np.broadcast_shapes(sa, sb)
     except ValueError:
-        raise ValueError(f"{name}: operand shapes {sa} and {sb} cannot be broadcast together") from None
+        raise ValueError(
+            f"{name}: operand shapes {sa} and {sb} cannot be broadcast together"
+        ) from None
     out = fn(av, bv)
     if tape is None:
         return out
@@ -409,13 +432,18 @@ def div(a: Any, b: Any) -> Any:
 
 
 def power(a: Any, b: Any) -> Any:
-    r"""Elementwise :math:`a^b`; the exponent's adjoint :math:`\bar o\, a^b \log a` needs :math:`a > 0`."""
+    r"""Elementwise :math:`a^b`.
+
+    The exponent's adjoint :math:`\bar o\, a^b \log a` needs :math:`a > 0`.
+    """
 
     def pb(g: Any, x: Any, y: Any, o: Any) -> tuple[Any, Any]:
         ga = g * y * x ** (y - 1.0)
         if isinstance(b, Var):
             if np.any(_primal(x) <= 0):
-                raise ValueError("power: the derivative with respect to the exponent needs a positive base")
+                raise ValueError(
+                    "power: the derivative with respect to the exponent needs a positive base"
+                )
             gb = g * o * np.log(x)
         else:
             gb = None
@@ -474,7 +502,9 @@ def square(a: Any) -> Any:
 
 def sigmoid(a: Any) -> Any:
     r""":math:`\sigma(a) = 1/(1+e^{-a})`; pullback :math:`\bar o\,\sigma(1-\sigma)`."""
-    return _unary("sigmoid", a, lambda x: 1.0 / (1.0 + np.exp(-x)), lambda g, x, o: g * o * (1.0 - o))
+    return _unary(
+        "sigmoid", a, lambda x: 1.0 / (1.0 + np.exp(-x)), lambda g, x, o: g * o * (1.0 - o)
+    )
 
 
 def abs(a: Any) -> Any:  # noqa: A001 - mirrors np.abs
@@ -512,7 +542,10 @@ def matmul(a: Any, b: Any) -> Any:
     def pullback(g: Any) -> tuple[Any, Any]:
         a2 = av if len(sa) > 1 else av.reshape((1, sa[0]))
         b2 = bv if len(sb) > 1 else bv.reshape((sb[0], 1))
-        oshape = np.broadcast_shapes(_shape(a2)[:-2], _shape(b2)[:-2]) + (_shape(a2)[-2], _shape(b2)[-1])
+        oshape = np.broadcast_shapes(_shape(a2)[:-2], _shape(b2)[:-2]) + (
+            _shape(a2)[-2],
+            _shape(b2)[-1],
+        )
         g2 = g.reshape(oshape)
         ga = gb = None
         if ins[0] is not None:
@@ -573,7 +606,9 @@ def transpose(a: Any, axes: Any = None) -> Any:
         return np.transpose(_val(a), axes)
     if axes is not None:
         inv = tuple(np.argsort(axes))
-        return a.tape.record(a.value.transpose(*axes), (a,), lambda g: (g.transpose(*inv),), "transpose")
+        return a.tape.record(
+            a.value.transpose(*axes), (a,), lambda g: (g.transpose(*inv),), "transpose"
+        )
     return a.tape.record(a.value.T, (a,), lambda g: (g.T,), "transpose")
 
 
@@ -621,7 +656,9 @@ def stack(arrays: Sequence[Any], axis: int = 0) -> Any:
         raise ValueError(f"stack: all inputs must have the same shape, got {sorted(shapes)}")
     if any(isinstance(v, DualArray) for v in vals):
         vals = [v if isinstance(v, DualArray) else DualArray(v, 0.0) for v in vals]
-        out = DualArray(np.stack([v.val for v in vals], axis), np.stack([v.tan for v in vals], axis))
+        out = DualArray(
+            np.stack([v.val for v in vals], axis), np.stack([v.tan for v in vals], axis)
+        )
     else:
         out = np.stack(vals, axis=axis)
     if tape is None:
@@ -648,11 +685,16 @@ def concatenate(arrays: Sequence[Any], axis: int = 0) -> Any:
     try:
         if any(isinstance(v, DualArray) for v in vals):
             vals = [v if isinstance(v, DualArray) else DualArray(v, 0.0) for v in vals]
-            out = DualArray(np.concatenate([v.val for v in vals], axis), np.concatenate([v.tan for v in vals], axis))
+            out = DualArray(
+                np.concatenate([v.val for v in vals], axis),
+                np.concatenate([v.tan for v in vals], axis),
+            )
         else:
             out = np.concatenate(vals, axis=axis)
     except ValueError as e:
-        raise ValueError(f"concatenate: incompatible shapes {[ _shape(v) for v in vals]}: {e}") from None
+        raise ValueError(
+            f"concatenate: incompatible shapes {[_shape(v) for v in vals]}: {e}"
+        ) from None
     if tape is None:
         return out
     ins = tuple(x if isinstance(x, Var) else None for x in arrays)
@@ -661,7 +703,10 @@ def concatenate(arrays: Sequence[Any], axis: int = 0) -> Any:
     bounds = np.cumsum([0] + sizes)
 
     def pullback(g: Any) -> tuple[Any, ...]:
-        return tuple(g[tuple([slice(None)] * ax + [slice(bounds[i], bounds[i + 1])])] for i in range(len(ins)))
+        return tuple(
+            g[tuple([slice(None)] * ax + [slice(bounds[i], bounds[i + 1])])]
+            for i in range(len(ins))
+        )
 
     return tape.record(out, ins, pullback, "concatenate")
 
@@ -694,7 +739,9 @@ def _norm_argnums(argnums: int | Sequence[int], nargs: int) -> tuple[int, ...]:
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     for a in nums:
         if not isinstance(a, int) or not -nargs <= a < nargs:
-            raise ValueError(f"argnums {argnums!r} is out of range for {nargs} positional arguments")
+            raise ValueError(
+                f"argnums {argnums!r} is out of range for {nargs} positional arguments"
+            )
     return tuple(a % nargs for a in nums)
 
 
@@ -724,7 +771,9 @@ def _finish(bars: list[Any], leaves: list[Var], args: tuple, argnums: tuple[int,
     return res
 
 
-def vjp(f: Callable[..., Any], *args: Any, argnums: int | Sequence[int] | None = None) -> tuple[Any, Callable[[Any], Any]]:
+def vjp(
+    f: Callable[..., Any], *args: Any, argnums: int | Sequence[int] | None = None
+) -> tuple[Any, Callable[[Any], Any]]:
     r"""Value of ``f(*args)`` and its pullback :math:`\bar y \mapsto \bar y^T J`.
 
     Parameters
@@ -761,7 +810,9 @@ def vjp(f: Callable[..., Any], *args: Any, argnums: int | Sequence[int] | None =
     def pullback(ybar: Any) -> Any:
         yb = ybar if isinstance(ybar, DualArray) else np.asarray(ybar, dtype=float)
         if _shape(yb) != yshape:
-            raise ValueError(f"pullback: the adjoint has shape {_shape(yb)}, expected the output shape {yshape}")
+            raise ValueError(
+                f"pullback: the adjoint has shape {_shape(yb)}, expected the output shape {yshape}"
+            )
         bars = tape.backward(out, yb)
         r = _finish(bars, leaves, args, nums)
         return r[0] if single else tuple(r)
@@ -769,7 +820,9 @@ def vjp(f: Callable[..., Any], *args: Any, argnums: int | Sequence[int] | None =
     return out.value, pullback
 
 
-def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., tuple[Any, Any]]:
+def value_and_grad(
+    f: Callable[..., Any], argnums: int | Sequence[int] = 0
+) -> Callable[..., tuple[Any, Any]]:
     """Like :func:`grad`, but also return ``f(*args)``."""
 
     def wrapped(*args: Any) -> tuple[Any, Any]:
@@ -778,7 +831,8 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> C
         if isinstance(out, Var):
             if out.size != 1:
                 raise ValueError(
-                    f"grad needs f to return a scalar, got an output of shape {out.shape}; use vjp or jacobian"
+                    f"grad needs f to return a scalar, got an output of shape {out.shape}; "
+                    "use vjp or jacobian"
                 )
             seed = np.ones(out.shape)
             bars = tape.backward(out, seed)
@@ -786,7 +840,9 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> C
         else:
             val = _val(out)
             if np.size(_primal(val)) != 1:
-                raise ValueError(f"grad needs f to return a scalar, got an output of shape {np.shape(val)}")
+                raise ValueError(
+                    f"grad needs f to return a scalar, got an output of shape {np.shape(val)}"
+                )
             bars = [None] * len(tape)
         r = _finish(bars, leaves, args, nums)
         if not isinstance(val, DualArray):
@@ -871,4 +927,3 @@ def hessian(f: Callable[[Any], Any]) -> Callable[[Any], np.ndarray]:
         return H.reshape(xv.shape + xv.shape)
 
     return h
-
