@@ -215,3 +215,77 @@ def test_make_adjoint_gradient_matches_exact():
         g = make_adjoint_gradient(lin_f, l2_data_loss(data), strategy=s, rtol=1e-10, atol=1e-12, max_steps=600)
         L, grad = g(U0, P_LIN, td, 0.0)
         assert rel(grad, gp) < 1e-7
+
+
+# ---------------------------------------------------------------- multiple shooting
+def _expm_path(p, u0, times, t0=0.0):
+    return jnp.stack([expm(p.reshape(2, 2) * (t - t0)) @ u0 for t in times])
+
+
+def test_multiple_shooting_on_linear_ode_vs_matrix_exponential():
+    from sciml_lib.sensitivity.shooting import MultipleShooting
+
+    td = np.linspace(0.25, 3.0, 12)
+    data = np.asarray(_expm_path(P_LIN, U0, td)) + 0.1 * np.cos(7 * td)[:, None]
+    ms = MultipleShooting(lin_f, td, data, 3, weight=10.0, rtol=1e-11, atol=1e-12, max_steps=400)
+    assert np.allclose(ms.segment_starts, [0.0, 1.0, 2.0])
+    assert np.allclose(ms.initial_nodes(), data[[3, 7]])
+    # nodes off the true path: each segment is the exact solution from its own node
+    nodes = np.asarray(_expm_path(P_LIN, U0, [1.0, 2.0])) + np.array([[0.1, -0.2], [0.05, 0.3]])
+    U = np.asarray(ms.trajectories(P_LIN, U0, nodes))
+    starts = [np.asarray(U0), nodes[0], nodes[1]]
+    for k in range(3):
+        exact = _expm_path(P_LIN, starts[k], td[4 * k: 4 * k + 4], t0=ms.segment_starts[k])
+        assert np.allclose(U[k], exact, rtol=1e-8, atol=1e-9)
+    dfx = np.asarray(ms.defects(P_LIN, U0, nodes))
+    assert np.allclose(dfx, U[:2, -1] - nodes, atol=1e-12) and np.abs(dfx).min() > 1e-3
+    expected = np.sum((U.reshape(12, 2) - data) ** 2) + 10.0 * np.sum(dfx**2)
+    assert np.isclose(float(ms.loss(P_LIN, U0, nodes)), expected, rtol=1e-10)
+
+
+@pytest.mark.slow
+def test_multiple_shooting_one_segment_is_single_shooting_and_grad():
+    from sciml_lib.sensitivity.shooting import MultipleShooting
+
+    td = np.linspace(0.2, 1.6, 8)
+    data = np.cos(2 * td)[:, None] * np.array([1.0, -0.5])
+    single = MultipleShooting(lin_f, td, data, 1, rtol=1e-11, atol=1e-12, max_steps=200)
+    assert single.initial_nodes().shape == (0, 2)
+
+    def exact_loss(p):
+        return jnp.sum((_expm_path(p, U0, td) - data) ** 2)
+
+    assert np.isclose(float(single.loss(P_LIN, U0, np.zeros((0, 2)))), float(exact_loss(P_LIN)), rtol=1e-8)
+    g = jax.grad(lambda p: single.loss(p, U0, np.zeros((0, 2))))(P_LIN)
+    assert rel(g, jax.grad(exact_loss)(P_LIN)) < 1e-6
+    # with 4 segments, the gradient in the nodes matches central differences
+    ms = MultipleShooting(lin_f, td, data, 4, rtol=1e-11, atol=1e-12, max_steps=100)
+    v = ms.initial_nodes()
+    loss_v = jax.jit(lambda v: ms.loss(P_LIN, U0, v))
+    gv = np.asarray(jax.jit(jax.grad(lambda v: ms.loss(P_LIN, U0, v)))(v))
+    h = 1e-6
+    for idx in [(0, 0), (1, 1), (2, 0)]:
+        e = np.zeros_like(v)
+        e[idx] = h
+        fd = (float(loss_v(v + e)) - float(loss_v(v - e))) / (2 * h)
+        assert np.isclose(gv[idx], fd, rtol=1e-5, atol=1e-8)
+
+
+def test_multiple_shooting_bad_input():
+    from sciml_lib.sensitivity.shooting import MultipleShooting
+
+    td, data = np.linspace(0.5, 3.0, 6), np.zeros((6, 2))
+    with pytest.raises(ValueError, match="n_segments"):
+        MultipleShooting(lin_f, td, data, 4)
+    with pytest.raises(ValueError, match="n_segments"):
+        MultipleShooting(lin_f, td, data, 0)
+    with pytest.raises(ValueError, match="data"):
+        MultipleShooting(lin_f, td, np.zeros((5, 2)), 2)
+    with pytest.raises(ValueError, match="t_data"):
+        MultipleShooting(lin_f, td[::-1], data, 2)
+    with pytest.raises(ValueError, match="t0"):
+        MultipleShooting(lin_f, td, data, 2, t0=1.0)
+    with pytest.raises(ValueError, match="weight"):
+        MultipleShooting(lin_f, td, data, 2, weight=0.0)
+    with pytest.raises(TypeError, match="f"):
+        MultipleShooting(None, td, data, 2)

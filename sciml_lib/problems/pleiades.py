@@ -8,17 +8,24 @@ r"""The Pleiades problem: seven bodies in the plane :cite:p:`hairer1993solving`.
 
 with masses :math:`m_j = j`. The state is
 :math:`u = (x_1..x_7, y_1..y_7, \dot x_1..\dot x_7, \dot y_1..\dot y_7)` (28 entries);
-initial data from course Lecture 7, span :math:`[0, 3]`.
+initial data from course Lecture 7, span :math:`[0, 3]`. The total energy
+
+.. math::
+
+    H = \sum_i \frac{m_i}{2}(\dot x_i^2 + \dot y_i^2) - \sum_{i<j} \frac{m_i m_j}{r_{ij}}
+
+is conserved (:func:`~sciml_lib.problems.pleiades.pleiades_energy`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 
 from .base import ODEProblem
 
-__all__ = ["pleiades_rhs", "PLEIADES"]
+__all__ = ["pleiades_rhs", "pleiades_energy", "PLEIADES"]
 
 
 @njit(cache=True)
@@ -44,6 +51,34 @@ def pleiades_rhs(t, u, p):
         du[2 * n + i] = ax
         du[3 * n + i] = ay
     return du
+
+
+def pleiades_energy(u: ArrayLike, m: ArrayLike) -> np.ndarray:
+    r"""Total energy :math:`H` of Pleiades states (kinetic minus gravitational).
+
+    Parameters
+    ----------
+    u : array_like, shape (..., 28)
+        States :math:`(x, y, \dot x, \dot y)`, one per row (any leading shape).
+    m : array_like, shape (7,)
+        The masses (``PLEIADES.p``).
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`H` for each state, shape ``u.shape[:-1]`` (a 0-d array for one state).
+    """
+    u = np.asarray(u, dtype=float)
+    m = np.asarray(m, dtype=float)
+    if u.shape[-1:] != (28,):
+        raise ValueError(f"u: last axis must have length 28, got shape {u.shape}")
+    if m.shape != (7,):
+        raise ValueError(f"m: expected 7 masses, got shape {m.shape}")
+    x, y, vx, vy = u[..., :7], u[..., 7:14], u[..., 14:21], u[..., 21:]
+    kin = 0.5 * np.sum(m * (vx**2 + vy**2), axis=-1)
+    i, j = np.triu_indices(7, k=1)
+    r = np.hypot(x[..., i] - x[..., j], y[..., i] - y[..., j])
+    return np.asarray(kin - np.sum(m[i] * m[j] / r, axis=-1))
 
 
 PLEIADES = ODEProblem(

@@ -9,6 +9,8 @@ solves
 adjoint
     Continuous ODE adjoints (backsolve, interpolating, checkpointing) and the
     discrete adjoint through the JAX solver.
+shooting
+    Multiple shooting: segment initial states as unknowns, continuity defects penalised.
 
 Importing this package enables float64 in JAX (``jax_enable_x64``).
 """
@@ -16,10 +18,8 @@ Importing this package enables float64 in JAX (``jax_enable_x64``).
 from __future__ import annotations
 
 from .adjoint import STRATEGIES, AdjointResult, l2_data_loss, make_adjoint_gradient, ode_adjoint
-
-
-
 from .forward import ForwardSensitivityResult, forward_sensitivities
+from .shooting import MultipleShooting
 from .solves import linear_solve_adjoint, nonlinear_solve_adjoint
 
 __all__ = [
@@ -32,4 +32,5 @@ __all__ = [
     "forward_sensitivities",
     "linear_solve_adjoint",
     "nonlinear_solve_adjoint",
+    "MultipleShooting",
 ]
