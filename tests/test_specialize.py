@@ -73,11 +73,12 @@ def test_planted_file_is_rewritten_not_executed(cache, monkeypatch):
 
 
 def test_key_hashes_every_inlined_module(cache, monkeypatch):
-    import sciml_lib.stiff  # noqa: F401 - loads the Rosenbrock kernels
+    import sciml_lib.ode.rosenbrock  # noqa: F401 - loads the Rosenbrock loops
     from sciml_lib.problems import ROBER
 
-    mods = S.inlined_modules("sciml_lib.stiff._kernels", ROBER.f.py_func.__module__)
-    for m in ("sciml_lib.stiff._kernels", "sciml_lib.ad._numba_jac", "sciml_lib.problems.base",
+    mods = S.inlined_modules("sciml_lib.ode.rosenbrock", ROBER.f.py_func.__module__)
+    for m in ("sciml_lib.ode.rosenbrock", "sciml_lib.ode._control", "sciml_lib.ode._jacobian",
+              "sciml_lib.ode.linsolve", "sciml_lib.ad._numba_jac", "sciml_lib.problems.base",
               "sciml_lib.problems.chemistry"):
         assert m in mods
     assert not any(m.split(".")[0] in ("numpy", "numba", "warnings", "math") for m in mods)

@@ -1,19 +1,45 @@
-"""Explicit Runge-Kutta ODE solvers compiled with Numba.
+"""ODE solvers: one entry point, one file per method family (lectures 07 and 09).
 
-* :func:`~sciml_lib.ode.explicit_rk.solve`: fixed- and adaptive-step explicit Runge-Kutta methods with
-  dense output; stiff method names are forwarded to ``sciml_lib.stiff``.
-* :class:`~sciml_lib.ode.solution.ODESolution`, :class:`~sciml_lib.ode.solution.ODEStats`, :func:`~sciml_lib.ode.solution.hermite_interpolant`: the
-  result objects shared by all solvers.
-* :class:`~sciml_lib.ode.tableaus.ButcherTableau`, :data:`~sciml_lib.ode.tableaus.TABLEAUS`, :func:`~sciml_lib.ode.tableaus.get_tableau`: the methods
-  as data.
+* :func:`~sciml_lib.ode._solve.solve` and :data:`~sciml_lib.ode._solve.METHODS`: every method,
+  explicit or implicit, through one signature (method names in any case).
+* :mod:`~sciml_lib.ode.explicit_rk`: explicit Runge-Kutta methods (Numba loop, dense output).
+* :mod:`~sciml_lib.ode.rosenbrock`, :mod:`~sciml_lib.ode.sdirk`, :mod:`~sciml_lib.ode.bdf`:
+  Rosenbrock (Rodas4/5/5P, Rosenbrock23), implicit Euler and TR-BDF2, variable-order NDF/BDF;
+  :mod:`~sciml_lib.ode.newton` and :mod:`~sciml_lib.ode.linsolve` for their nonlinear and
+  linear systems.
+* :mod:`~sciml_lib.ode.tableaus`: every method's coefficients as data.
+* :class:`~sciml_lib.ode.solution.ODESolution`, :class:`~sciml_lib.ode.solution.ODEStats`,
+  :func:`~sciml_lib.ode.solution.hermite_interpolant`: the result objects.
 """
 
-from .explicit_rk import RKDenseOutput, solve
+from ._solve import METHODS, MethodInfo, solve
+from .bdf import NDF_KAPPA, rescale_differences
+from .explicit_rk import RKDenseOutput
+from .linsolve import LINSOLVERS, DenseLU, GMRESSolver, SparseLU, make_linsolve
+from .newton import NewtonResult, newton
 from .solution import HermiteInterpolant, ODESolution, ODEStats, hermite_interpolant
-from .tableaus import EXPLICIT_METHODS, TABLEAUS, ButcherTableau, get_tableau
+from .stability import (
+    imaginary_stability_limit,
+    real_stability_limit,
+    stability_function,
+    stability_polynomial,
+)
+from .tableaus import (
+    EXPLICIT_METHODS,
+    RODAS4,
+    RODAS5,
+    RODAS5P,
+    TABLEAUS,
+    TRBDF2_COEFFS,
+    ButcherTableau,
+    RosenbrockTableau,
+    get_tableau,
+)
 
 __all__ = [
     "solve",
+    "METHODS",
+    "MethodInfo",
     "RKDenseOutput",
     "ODEStats",
     "ODESolution",
@@ -23,4 +49,22 @@ __all__ = [
     "TABLEAUS",
     "EXPLICIT_METHODS",
     "get_tableau",
+    "RosenbrockTableau",
+    "RODAS4",
+    "RODAS5",
+    "RODAS5P",
+    "TRBDF2_COEFFS",
+    "newton",
+    "NewtonResult",
+    "LINSOLVERS",
+    "DenseLU",
+    "SparseLU",
+    "GMRESSolver",
+    "make_linsolve",
+    "NDF_KAPPA",
+    "rescale_differences",
+    "stability_function",
+    "stability_polynomial",
+    "real_stability_limit",
+    "imaginary_stability_limit",
 ]

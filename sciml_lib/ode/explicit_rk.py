@@ -42,8 +42,7 @@ step instead of a fraction of a microsecond.
 from __future__ import annotations
 
 import math
-import warnings
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 from numba import njit, types
@@ -51,24 +50,21 @@ from numba.core.dispatcher import Dispatcher
 
 from sciml_lib._specialize import compiles_to, generated_driver, specialized_in_memory
 
+from . import _control as C
+from ._control import err_norm, hermite_step, initial_step
 from .solution import ODESolution, ODEStats, hermite_interpolant
-from .tableaus import TABLEAUS, ButcherTableau
-from .validation import check_max_steps, check_rtol, check_saveat, check_tspan, check_u0
+from .tableaus import ButcherTableau
 
-__all__ = ["solve", "RKDenseOutput"]
+__all__ = ["RKDenseOutput", "run_explicit", "solve"]
 
-# status codes of the loop
-_OK, _MAXSTEPS, _DTMIN, _NONFINITE = 0, 1, 2, 3
-_MESSAGES = {
-    _OK: "The solver successfully reached the end of the integration interval.",
-    _MAXSTEPS: "Reached max_steps before the end of the interval.",
-    _DTMIN: "Step size fell below machine precision relative to t (the problem may be stiff or singular).",
-    _NONFINITE: "The solution became non-finite (NaN or inf).",
-}
-
-_SAFETY = 0.9
-_FACMIN = 0.2
-_FACMAX = 10.0
+# status codes and controller constants of the loop (the names :mod:`sciml_lib.gpu` reads)
+_OK, _MAXSTEPS, _DTMIN, _NONFINITE, _BADRHS = C.OK, C.MAX_STEPS, C.DT_SMALL, C.NONFINITE, C.BAD_RHS
+_MESSAGES = C.MESSAGES
+_SAFETY = C.SAFETY
+_FACMIN = C.FAC_MIN
+_FACMAX = C.FAC_MAX_EXPLICIT
+_ERR_OLD_FLOOR = C.ERR_OLD_FLOOR
+_DT_MIN = C.DT_MIN_ULPS_EXPLICIT * C.EPS
 
 
 # --------------------------------------------------------------------------- compiled kernels
@@ -84,28 +80,14 @@ def _stage_input(u, h, A, i, K, out):
 
 
 @njit(cache=True, inline="always")
-def _error_norm(u, unew, h, e, K, rtol, atol):
-    """RMS of h * sum_i e_i K_i scaled by atol + rtol * max(|u|, |unew|)."""
-    n = u.size
-    s = e.size
-    acc = 0.0
+def _error_vector(h, e, K, out):
+    """out = h * sum_i e_i K_i (the embedded error estimate)."""
+    s, n = K.shape
     for m in range(n):
         em = 0.0
         for i in range(s):
             em += e[i] * K[i, m]
-        sc = atol[m] + rtol * max(abs(u[m]), abs(unew[m]))
-        r = h * em / sc
-        acc += r * r
-    return math.sqrt(acc / n)
-
-
-@njit(cache=True)
-def _rms_scaled(x, u, rtol, atol):
-    acc = 0.0
-    for m in range(x.size):
-        r = x[m] / (atol[m] + rtol * abs(u[m]))
-        acc += r * r
-    return math.sqrt(acc / x.size)
+        out[m] = h * em
 
 
 @njit(cache=True, inline="always")
@@ -135,13 +117,7 @@ def _interp_dense(u, h, K, D, theta, out):
                 out[m] += hw * K[i, m]
 
 
-@njit(cache=True)
-def _interp_hermite(u0, u1, f0, f1, h, theta, out):
-    for m in range(u0.size):
-        d = u1[m] - u0[m]
-        out[m] = (1 - theta) * u0[m] + theta * u1[m] + theta * (theta - 1) * (
-            (1 - 2 * theta) * d + (theta - 1) * h * f0[m] + theta * h * f1[m]
-        )
+_interp_hermite = hermite_step  # the name the GPU code generator and lecture 18 know
 
 
 @njit(cache=True)
@@ -215,25 +191,8 @@ def _integrate(f, t0, t1, u0, p, A, b, c, e, D, fsal, has_dense, adaptive, h_in,
     nf = 1
     # ---------------------------------------------------------------- initial step
     if adaptive and h_in <= 0.0:
-        d0 = _rms_scaled(u, u, rtol, atol)
-        d1 = _rms_scaled(fu, u, rtol, atol)
-        if d0 < 1e-5 or d1 < 1e-5:
-            h0 = 1e-6
-        else:
-            h0 = 0.01 * d0 / d1
-        h0 = min(h0, span)
-        for m in range(n):
-            tmp[m] = u[m] + direction * h0 * fu[m]
-        f1 = f(t + direction * h0, tmp, p)
+        h = direction * initial_step(f, t, u, fu, p, rtol, atol, q, direction, span)
         nf += 1
-        for m in range(n):
-            unew[m] = f1[m] - fu[m]
-        d2 = _rms_scaled(unew, u, rtol, atol) / h0
-        if d1 <= 1e-15 and d2 <= 1e-15:
-            h1 = max(1e-6, h0 * 1e-3)
-        else:
-            h1 = (0.01 / max(d1, d2)) ** (1.0 / (q + 1.0))
-        h = direction * min(100.0 * h0, h1, span)
     else:
         h = direction * min(abs(h_in), span)
     h_fixed = h
@@ -244,7 +203,7 @@ def _integrate(f, t0, t1, u0, p, A, b, c, e, D, fsal, has_dense, adaptive, h_in,
     m_dense = s if has_dense else 1
     cap = 256
     if not adaptive:
-        cap = nfixed + 2
+        cap = min(nfixed, max_steps) + 2  # never more than the steps allowed
     ts = np.empty(cap if store_steps else 1)
     us = np.empty((cap if store_steps else 1, n))
     ks = np.empty((cap if store_dense else 1, m_dense, n))
@@ -262,10 +221,13 @@ def _integrate(f, t0, t1, u0, p, A, b, c, e, D, fsal, has_dense, adaptive, h_in,
     naccept = 0
     nreject = 0
     status = _OK
-    err_old = 1e-4
+    err_old = _ERR_OLD_FLOOR
     last_rejected = False
     factor = 1.0
     done = span == 0.0
+    if h * direction < 0.0:  # the starting step saw f change the length of its output
+        status = _BADRHS
+        done = True
     while not done:
         if naccept + nreject >= max_steps:
             status = _MAXSTEPS
@@ -274,7 +236,7 @@ def _integrate(f, t0, t1, u0, p, A, b, c, e, D, fsal, has_dense, adaptive, h_in,
         if adaptive:
             if (t + 1.01 * h - t1) * direction >= 0.0:
                 h = t1 - t
-            if abs(h) <= 16.0 * 2.220446049250313e-16 * max(abs(t), 1e-300) or h == 0.0:
+            if abs(h) <= _DT_MIN * max(abs(t), 1e-300) or h == 0.0:
                 status = _DTMIN
                 break
             tnew = t + h
@@ -289,17 +251,26 @@ def _integrate(f, t0, t1, u0, p, A, b, c, e, D, fsal, has_dense, adaptive, h_in,
         # -- stages
         for m in range(n):
             K[0, m] = fu[m]
+        bad_rhs = False
         for i in range(1, s):
             _stage_input(u, h, A, i, K, tmp)
-            _set_row(K, i, f(t + c[i] * h, tmp, p))
+            fi = f(t + c[i] * h, tmp, p)
+            if len(fi) != n:  # would write past K (f must keep the length of u0)
+                bad_rhs = True
+                break
+            _set_row(K, i, fi)
         nf += s - 1
+        if bad_rhs:
+            status = _BADRHS
+            break
         if fsal:
             _copy_into(unew, tmp)
         else:
             _stage_input_b(u, h, b, K, unew)
         # -- error control
         if adaptive:
-            err = _error_norm(u, unew, h, e, K, rtol, atol)
+            _error_vector(h, e, K, tmp)
+            err = err_norm(tmp, u, unew, rtol, atol)
             if not math.isfinite(err):
                 nreject += 1
                 h *= _FACMIN
@@ -317,7 +288,7 @@ def _integrate(f, t0, t1, u0, p, A, b, c, e, D, fsal, has_dense, adaptive, h_in,
                 factor = min(_FACMAX, max(_FACMIN, factor))
             if last_rejected:
                 factor = min(1.0, factor)
-            err_old = max(err, 1e-4)
+            err_old = max(err, _ERR_OLD_FLOOR)
             last_rejected = False
         elif not _all_finite(unew):
             status = _NONFINITE
@@ -327,8 +298,12 @@ def _integrate(f, t0, t1, u0, p, A, b, c, e, D, fsal, has_dense, adaptive, h_in,
             for m in range(n):
                 fnew[m] = K[s - 1, m]
         else:
-            _copy_into(fnew, f(tnew, unew, p))
+            fi = f(tnew, unew, p)
             nf += 1
+            if len(fi) != n:
+                status = _BADRHS
+                break
+            _copy_into(fnew, fi)
         while isave < nsave_total and (saveat[isave] - tnew) * direction <= 0.0:
             theta = (saveat[isave] - t) / h
             if has_dense:
@@ -388,7 +363,7 @@ _DRIVERS: dict[str, Any] = {}
 
 
 def _typed_driver():
-    """The compiled loop taking ``f`` as a typed function pointer (compiled once, cached on disk)."""
+    """The compiled loop taking ``f`` as a typed function pointer (compiled once, cached)."""
     if "typed" not in _DRIVERS:
         _DRIVERS["typed"] = njit(_DRIVER_ARGS, cache=True)(_integrate)
     return _DRIVERS["typed"]
@@ -410,7 +385,9 @@ def _specialized_driver(f: Dispatcher) -> Callable:
     key = id(f)
     if key not in _SPECIALIZED:
         driver = generated_driver(_integrate, {"f": f}, "rk")
-        _SPECIALIZED[key] = driver if driver is not None else specialized_in_memory(_integrate, {"f": f})
+        if driver is None:
+            driver = specialized_in_memory(_integrate, {"f": f})
+        _SPECIALIZED[key] = driver
     return _SPECIALIZED[key]
 
 
@@ -459,7 +436,8 @@ def _as_float_params(p: Any) -> np.ndarray | None:
         if p.ndim == 1 and p.dtype == np.float64:
             return np.array(p, order="C")
         return None
-    if isinstance(p, tuple) and all(isinstance(x, (float, int, np.floating, np.integer)) and not isinstance(x, bool) for x in p):
+    numbers = (float, int, np.floating, np.integer)
+    if isinstance(p, tuple) and all(isinstance(x, numbers) and not isinstance(x, bool) for x in p):
         return np.array(p, dtype=np.float64)
     return None
 
@@ -469,180 +447,15 @@ def _rhs_has_array_signature(f: Dispatcher) -> bool:
     return compiles_to(f, (types.float64, _ARR, _ARR), _ARR)
 
 
-def _check_rhs(f: Callable, t0: float, u0: np.ndarray, p: Any, allow_tuple: bool = False) -> None:
-    if not callable(f):
-        raise TypeError(f"f: expected a callable f(t, u, p), got {type(f).__name__}")
-    try:
-        du = f(t0, u0.copy(), p)
-    except Exception as exc:  # noqa: BLE001 - re-raised with the argument named
-        raise TypeError(f"f: calling f(t0, u0, p) failed: {type(exc).__name__}: {exc}") from exc
-    if isinstance(du, tuple) and allow_tuple:
-        if len(du) != u0.size or u0.ndim != 1:
-            raise ValueError(f"f: returned a tuple of length {len(du)}, expected {u0.size} (the length of u0)")
-        if not all(isinstance(x, (float, np.floating)) for x in du):
-            raise TypeError("f: a returned tuple must hold floats only")
-        return
-    if not isinstance(du, np.ndarray):
-        also = " (or a tuple of floats)" if allow_tuple else ""
-        raise TypeError(f"f: must return a NumPy array{also}, got {type(du).__name__}")
-    if du.shape != u0.shape:
-        raise ValueError(f"f: returned an array of shape {du.shape}, expected {u0.shape} (the shape of u0)")
-    if not np.issubdtype(du.dtype, np.floating):
-        raise TypeError(f"f: must return a float array, got dtype {du.dtype}")
-
-
-def solve(
-    f: Callable[..., np.ndarray],
-    tspan: Sequence[float],
-    u0: Any,
-    p: Any = (),
-    *,
-    method: str = "Tsit5",
-    rtol: float = 1e-6,
-    atol: Any = 1e-8,
-    dt: float | None = None,
-    adaptive: bool = True,
-    saveat: Any = None,
-    dense: bool = True,
-    max_steps: int = 10**6,
-    specialize: bool = False,
-    **kwargs: Any,
-) -> ODESolution:
-    r"""Solve :math:`u' = f(t, u, p)`, :math:`u(t_0) = u_0` on ``tspan``.
-
-    Parameters
-    ----------
-    f : callable
-        Right-hand side ``f(t, u, p) -> du`` returning a new float array of
-        the shape of ``u``. Decorate it with ``numba.njit`` for compiled speed
-        (a plain Python function works too, about 100x slower per step).
-        For a small system an explicit method also accepts ``f`` returning a
-        tuple of ``len(u)`` floats: nothing is allocated per stage, which
-        roughly halves the cost of a step on Lorenz (see
-        :func:`sciml_lib.problems.lorenz_rhs_tuple`); such an ``f`` always
-        runs the loop specialised on it.
-    tspan : sequence of two floats
-        ``(t0, t1)``; ``t1 < t0`` integrates backwards.
-    u0 : array_like
-        Initial state (1-D; a scalar is treated as a 1-vector).
-    p : object, optional
-        Parameters passed unchanged to ``f``. A float array gives the cached
-        compiled path; lists are converted to float arrays.
-    method : str
-        An explicit method (``"Euler"``, ``"Midpoint"``, ``"Heun"``,
-        ``"RK4"``, ``"BS3"``, ``"DP5"``, ``"Tsit5"``, ``"Vern7"``) or a stiff
-        method of ``sciml_lib.stiff`` (then all keyword arguments are
-        forwarded to ``sciml_lib.stiff.solve``).
-    rtol, atol : float
-        Relative and absolute tolerances (positive; ``atol`` may be an array
-        of the shape of ``u0``).
-    dt : float, optional
-        The fixed step (``adaptive=False`` or a method without error
-        estimator) or the initial step of an adaptive solve (default: Hairer's
-        selection).
-    adaptive : bool
-        Adaptive step-size control (needs an embedded pair).
-    saveat : array_like, optional
-        Times at which to return the solution (interpolated); by default
-        every step point is returned.
-    dense : bool
-        Keep the data for ``sol(t)`` dense output.
-    max_steps : int
-        Maximum number of attempted steps; reaching it returns
-        ``success=False``.
-    specialize : bool
-        For an ``@njit`` right-hand side: compile a loop specialised on ``f``
-        (called directly rather than through a function pointer; about 1.2 to
-        1.5 times faster per step on small systems). It costs a one-off
-        compilation per right-hand side (several seconds), cached on disk when
-        ``f`` is a module-level function.
-    **kwargs
-        Only for stiff methods (e.g. ``jac=``, ``jac_sparsity=``,
-        ``linsolve=``); an explicit method rejects them with ``TypeError``.
-
-    Returns
-    -------
-    sciml_lib.ode.solution.ODESolution
-        ``t``, ``u`` (one row per time), ``stats``, ``success``, ``message``
-        and dense output ``sol(t)``.
-
-    Raises
-    ------
-    ValueError, TypeError
-        For invalid input; the message names the argument.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sciml_lib.ode import solve
-    >>> sol = solve(lambda t, u, p: -u, (0.0, 1.0), np.array([1.0]), method="DP5", rtol=1e-10, atol=1e-12)
-    >>> bool(abs(sol.u[-1, 0] - np.exp(-1.0)) < 1e-9)
-    True
-    """
-    if not isinstance(method, str):
-        raise TypeError(f"method: expected a method name (str), got {type(method).__name__}")
-    tab = next((t for name, t in TABLEAUS.items() if name.lower() == method.lower()), None)
-    if tab is None:
-        stiff_methods: tuple[str, ...] = ()
-        try:
-            import sciml_lib.stiff as stiff  # lazy: another subpackage
-
-            stiff_methods = tuple(getattr(stiff, "METHODS", ()))
-        except ImportError:
-            stiff = None
-        if stiff is not None and method in stiff_methods:
-            return stiff.solve(
-                f, tspan, u0, p, method=method, rtol=rtol, atol=atol, dt=dt, adaptive=adaptive,
-                saveat=saveat, dense=dense, max_steps=max_steps, **kwargs,
-            )
-        valid = ", ".join(list(TABLEAUS) + list(stiff_methods))
-        raise ValueError(f"method: unknown method {method!r}; valid methods: {valid}")
-    if kwargs:
-        raise TypeError(f"solve() got unexpected keyword argument(s) {sorted(kwargs)} for explicit method {tab.name!r}")
-    return _solve_explicit(f, tspan, u0, p, tab, rtol, atol, dt, adaptive, saveat, dense, max_steps, specialize)
-
-
-def _solve_explicit(f, tspan, u0, p, tab: ButcherTableau, rtol, atol, dt, adaptive, saveat, dense, max_steps,
-                    specialize=False):
-    # ---------------------------------------------------------------- validate
-    t0, t1 = check_tspan(tspan)
-    u0a = check_u0(u0)
-    n = u0a.size
-    check_rtol(rtol)
-    atol_a = np.array(atol, dtype=float)
-    if atol_a.ndim == 0:
-        atol_a = np.full(n, float(atol_a))
-    if atol_a.shape != (n,):
-        raise ValueError(f"atol: must be a scalar or have the shape of u0 {u0a.shape}")
-    if not np.all(np.isfinite(atol_a)) or np.any(atol_a <= 0):
-        raise ValueError(f"atol: must be positive and finite, got {atol!r}")
-    check_max_steps(max_steps)
-    if dt is not None:
-        if not np.isscalar(dt) or not np.isfinite(dt) or dt == 0:
-            raise ValueError(f"dt: must be a nonzero finite number, got {dt!r}")
-    use_adaptive = bool(adaptive) and tab.adaptive
-    if not use_adaptive and dt is None:
-        why = f"method {tab.name!r} has no error estimator" if not tab.adaptive else "adaptive=False"
-        raise ValueError(f"dt: a fixed step is required ({why})")
-    if saveat is not None:
-        lo, hi = min(t0, t1), max(t0, t1)
-        sa = check_saveat(saveat, t0, t1)
-        sa = np.clip(np.sort(sa), lo, hi)
-        if t1 < t0:
-            sa = sa[::-1].copy()
-    else:
-        sa = np.empty(0)
-    if isinstance(p, list):
-        p = np.array(p, dtype=float)
-    _check_rhs(f, t0, u0a, p, allow_tuple=True)
-
-    # ---------------------------------------------------------------- run
+def _run_segment(f: Callable, t0: float, t1: float, u0a: np.ndarray, p: Any, tab: ButcherTableau,
+                 rtol: float, atol_a: np.ndarray, dt: float | None, use_adaptive: bool,
+                 sa: np.ndarray, store_steps: bool, store_dense: bool, max_steps: int,
+                 specialize: bool) -> tuple:
+    """One run of the stepping loop from ``t0`` to ``t1`` (the raw output of ``_integrate``)."""
     has_dense = tab.dense is not None
     D = np.ascontiguousarray(tab.dense if has_dense else np.zeros((tab.stages, 1)))
     q = float(min(tab.order, tab.embedded_order or tab.order))
-    beta1, beta2 = 1.2 / (q + 1.0), 0.2 / (q + 1.0)
-    store_steps = saveat is None or dense
-    store_dense = bool(dense)
+    beta1, beta2 = C.PI_BETA1_EXPLICIT / (q + 1.0), C.PI_BETA2_EXPLICIT / (q + 1.0)
     args = (
         t0, t1, u0a, None, np.array(tab.A, order="C"), np.array(tab.b),
         np.array(tab.c), np.array(tab.error_weights), np.array(D, order="C"),
@@ -652,30 +465,96 @@ def _solve_explicit(f, tspan, u0, p, tab: ButcherTableau, rtol, atol, dt, adapti
     if _is_njit(f):
         p_arr = _as_float_params(p)
         if specialize:
-            out = _specialized_driver(f)(*args[:3], p if p_arr is None else p_arr, *args[4:])
-        elif p_arr is not None and _rhs_has_array_signature(f):
-            out = _typed_driver()(f, *args[:3], p_arr, *args[4:])
+            return _specialized_driver(f)(*args[:3], p if p_arr is None else p_arr, *args[4:])
+        if p_arr is not None and _rhs_has_array_signature(f):
+            return _typed_driver()(f, *args[:3], p_arr, *args[4:])
+        return _specialized_driver(f)(*args[:3], p, *args[4:])
+    # plain Python: the same loop, uncompiled; the starting step by its Python source
+    if use_adaptive and dt is None:
+        direction = 1.0 if t1 > t0 else -1.0
+        fu0 = np.asarray(f(t0, u0a.copy(), p), dtype=float)
+        h0 = initial_step.py_func(f, t0, u0a, fu0, p, float(rtol), atol_a, q, direction,
+                                  abs(t1 - t0))
+        if h0 < 0.0:  # f changed its length: the first stage reports it
+            h0 = 1e-6 * abs(t1 - t0)
+        args = args[:12] + (h0,) + args[13:]
+    out = _integrate(f, *args[:3], p, *args[4:])
+    if use_adaptive and dt is None:  # count the starting step's call of f as the loop would
+        out = out[:2] + (out[2] + 1,) + out[3:]
+    return out
+
+
+def run_explicit(f: Callable, t0: float, t1: float, u0a: np.ndarray, p: Any, tab: ButcherTableau,
+                 rtol: float, atol_a: np.ndarray, dt: float | None, use_adaptive: bool,
+                 saveat: np.ndarray | None, dense: bool, max_steps: int,
+                 specialize: bool = False, tstops: tuple = ()) -> ODESolution:
+    """Solve with the explicit tableau ``tab`` (arguments validated by :func:`sciml_lib.ode.solve`;
+    ``saveat`` sorted in the direction of integration; ``tstops`` strictly inside the span).
+
+    With ``tstops`` the loop runs once per piece between them (a fresh start at each stop, so
+    that no step straddles a jump of ``f``); the pieces are joined into one solution.
+    """
+    direction = 1.0 if t1 > t0 else -1.0
+    stops = sorted(tstops, key=lambda x: direction * x)
+    bounds = [t0, *stops, t1]
+    pieces = len(bounds) - 1
+    store_steps = saveat is None or dense or pieces > 1  # later pieces start from the last step
+    has_dense = tab.dense is not None
+    status, t_end, nf, naccept, nreject = _OK, t0, 0, 0, 0
+    T: list = []
+    U: list = []
+    KD: list = []
+    ST: list = []
+    SU: list = []
+    u = u0a
+    for k in range(pieces):
+        a, b = bounds[k], bounds[k + 1]
+        if saveat is None:
+            sa = np.empty(0)
         else:
-            out = _specialized_driver(f)(*args[:3], p, *args[4:])
-    else:
-        out = _integrate(f, *args[:3], p, *args[4:])
-    status, t_end, nf, naccept, nreject, ts, us, ks, save_u, nsave = out
+            after = direction * (saveat - a) >= 0 if k == 0 else direction * (saveat - a) > 0
+            sa = np.ascontiguousarray(saveat[after & (direction * (saveat - b) <= 0)])
+        left = max_steps - naccept - nreject
+        out = _run_segment(f, a, b, u, p, tab, rtol, atol_a, dt, use_adaptive, sa, store_steps,
+                           bool(dense), max(left, 0), specialize)
+        status, t_end, nf_k, na_k, nr_k, ts, us, ks, save_u, nsave = out
+        nf, naccept, nreject = nf + nf_k, naccept + na_k, nreject + nr_k
+        npts = na_k + 1
+        T.append(ts[:npts])
+        U.append(us[:npts])
+        KD.append(ks[:na_k] if has_dense else ks[:npts, 0])
+        ST.append(sa[:nsave])
+        SU.append(save_u[:nsave])
+        if status != _OK or k + 1 == pieces:
+            break
+        u = np.ascontiguousarray(us[na_k])
 
     # ---------------------------------------------------------------- package
     stats = ODEStats(nf=int(nf), naccept=int(naccept), nreject=int(nreject))
-    npts = naccept + 1
+    if len(T) == 1:
+        tsteps, usteps = T[0], U[0]
+    else:  # each later piece starts where the one before ended
+        tsteps = np.concatenate([T[0]] + [t[1:] for t in T[1:]])
+        usteps = np.concatenate([U[0]] + [x[1:] for x in U[1:]])
     interp = None
     if dense and naccept >= 1:
-        tsteps, usteps = ts[:npts], us[:npts]
         if has_dense:
-            interp = RKDenseOutput(tsteps, usteps, ks[:naccept], np.asarray(tab.dense))
-        else:
-            interp = hermite_interpolant(tsteps, usteps, ks[:npts, 0])
+            interp = RKDenseOutput(tsteps, usteps, np.concatenate(KD), np.asarray(tab.dense))
+        elif len(T) == 1:
+            interp = hermite_interpolant(tsteps, usteps, KD[0])
+        else:  # the stop twice: the slopes on either side of a jump of f
+            interp = hermite_interpolant(np.concatenate(T), np.concatenate(U),
+                                         np.concatenate(KD), check=False)
     if saveat is None:
-        t_out, u_out = ts[:npts].copy(), us[:npts].copy()
+        t_out, u_out = tsteps.copy(), usteps.copy()
     else:
-        t_out, u_out = sa[:nsave].copy(), save_u[:nsave].copy()
-    message = _MESSAGES[int(status)]
-    if status != _OK:
-        message += f" Stopped at t = {t_end!r}."
+        t_out, u_out = np.concatenate(ST), np.concatenate(SU)
+    message = C.status_message(status, t_end)
     return ODESolution(t_out, u_out, stats, status == _OK, message, tab.name, interp)
+
+
+def solve(f: Callable, tspan: Any, u0: Any, p: Any = (), **kwargs: Any) -> ODESolution:
+    """:func:`sciml_lib.ode.solve` under its former path (every method, every keyword)."""
+    from ._solve import solve as _solve  # the entry point imports this module
+
+    return _solve(f, tspan, u0, p, **kwargs)

@@ -44,12 +44,20 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 from jax import lax  # noqa: E402
 
+from sciml_lib.ode._control import FAC_MAX_JAX, FAC_MIN, SAFETY  # noqa: E402
 from sciml_lib.ode.tableaus import ButcherTableau, get_tableau  # noqa: E402
 
 __all__ = ["JaxODESolution", "solve", "dense_eval", "solve_at", "rk_step", "integrate"]
 
 #: Status codes of :class:`JaxODESolution`.
 SUCCESS, MAX_STEPS, DT_UNDERFLOW = 0, 1, 2
+
+
+def _step_factor(en: Any, expo: Any, accept: Any) -> Any:
+    """Step-size factor of the elementary controller, with the constants of
+    :mod:`sciml_lib.ode._control` (growth at most ``FAC_MAX_JAX``, at most 1 after a rejection)."""
+    fac = jnp.where(en == 0.0, FAC_MAX_JAX, SAFETY * jnp.where(en == 0.0, 1.0, en) ** expo)
+    return jnp.clip(fac, FAC_MIN, jnp.where(accept, FAC_MAX_JAX, 1.0))
 
 
 class JaxODESolution(NamedTuple):
@@ -218,9 +226,7 @@ def _solve_impl(f, method, max_steps, t0, t1, u0, p, rtol, atol, dt0):
         if adaptive:
             en = lax.stop_gradient(_err_norm(err, u, u_new, rtol, atol))
             accept = en <= 1.0
-            fac = jnp.where(en == 0.0, 5.0, 0.9 * jnp.where(en == 0.0, 1.0, en) ** expo)
-            fac = jnp.clip(fac, 0.2, jnp.where(accept, 5.0, 1.0))
-            dt_next = dt * fac
+            dt_next = dt * _step_factor(en, expo, accept)
         else:
             accept = jnp.asarray(True)
             dt_next = dt
@@ -383,8 +389,7 @@ def _solve_at_impl(f, method, max_steps, t0, u0, p, t_eval, rtol, atol, dt0):
         if adaptive:
             en = lax.stop_gradient(_err_norm(err, u, u_new, rtol, atol))
             accept = en <= 1.0
-            fac = jnp.where(en == 0.0, 5.0, 0.9 * jnp.where(en == 0.0, 1.0, en) ** expo)
-            dt_next = lax.stop_gradient(dt * jnp.clip(fac, 0.2, jnp.where(accept, 5.0, 1.0)))
+            dt_next = lax.stop_gradient(dt * _step_factor(en, expo, accept))
         else:
             accept = jnp.asarray(True)
             dt_next = dt
@@ -402,7 +407,7 @@ def _solve_at_impl(f, method, max_steps, t0, u0, p, t_eval, rtol, atol, dt0):
 
     carry0 = (jnp.asarray(t0, float), u0, f0, dt_init, out0, jnp.asarray(False) | (span <= 0), jnp.asarray(0))
     carry, _ = lax.scan(body, carry0, None, length=max_steps)
-    out, done, nacc = carry[4], carry[5], carry[6]
+    out, done = carry[4], carry[5]
     out = jnp.where(done, out, jnp.nan)
     return out
 
@@ -519,8 +524,7 @@ def integrate(
             f_new = kk[-1] if tab.fsal else f(t_new, u_new, p)
             en = _err_norm(err, u, u_new, rtol, atol)
             accept = en <= 1.0
-            fac = jnp.where(en == 0.0, 5.0, 0.9 * jnp.where(en == 0.0, 1.0, en) ** expo)
-            dt_next = dt * jnp.clip(fac, 0.2, jnp.where(accept, 5.0, 1.0))
+            dt_next = dt * _step_factor(en, expo, accept)
             status = jnp.where(dt_next < 1e-14 * jnp.maximum(1.0, jnp.abs(t)), DT_UNDERFLOW, status)
             return (
                 jnp.where(accept, t_new, t),

@@ -6,8 +6,8 @@ message, and optionally a *dense output*: a callable that evaluates the
 continuous approximation :math:`u(t)` anywhere in the integration span.
 
 Explicit Runge-Kutta methods provide their own interpolants (built in
-:mod:`sciml_lib.ode.explicit_rk`); solvers without one (for example the implicit
-methods of ``sciml_lib.stiff``) use :func:`~sciml_lib.ode.solution.hermite_interpolant`, the
+:mod:`sciml_lib.ode.explicit_rk`); solvers without one (the implicit
+methods: Rosenbrock, SDIRK, BDF) use :func:`~sciml_lib.ode.solution.hermite_interpolant`, the
 piecewise cubic Hermite interpolant through the step points and the slopes
 :math:`f(t_n, u_n)` there :cite:p:`hairer1993solving`.
 """

@@ -1,13 +1,14 @@
 """Input checks shared by every ODE solver of the library (explicit and stiff).
 
 Each check raises ``ValueError``/``TypeError`` whose message starts with the
-name of the offending argument, so that ``sciml_lib.ode.solve`` and
-``sciml_lib.stiff.solve`` reject bad input in the same words.
+name of the offending argument, so that :func:`sciml_lib.ode.solve` rejects bad
+input in the same words for every method.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -54,10 +55,12 @@ def check_u0(u0: Any, *, allow_scalar: bool = True) -> np.ndarray:
 
 
 def check_rtol(rtol: Any) -> float:
-    """A positive finite relative tolerance."""
+    """A positive finite relative tolerance (``TypeError`` for a non-number such as ``"1e-6"``)."""
     if type(rtol) is float and math.isfinite(rtol) and rtol > 0:
         return rtol
-    if isinstance(rtol, bool) or not np.isscalar(rtol) or not np.isfinite(rtol) or rtol <= 0:
+    if not isinstance(rtol, (numbers.Real, np.floating)):
+        raise TypeError(f"rtol: must be a positive finite number, got {rtol!r}")
+    if isinstance(rtol, (bool, np.bool_)) or not math.isfinite(rtol) or rtol <= 0:
         raise ValueError(f"rtol: must be a positive finite number, got {rtol!r}")
     return float(rtol)
 
@@ -71,7 +74,10 @@ def check_max_steps(max_steps: Any) -> int:
 
 def check_saveat(saveat: Any, t0: float, t1: float) -> np.ndarray:
     """The ``saveat`` times as a 1-D float array (in the given order), all within ``tspan``."""
-    sa = np.atleast_1d(np.asarray(saveat, dtype=float)).ravel()
+    try:
+        sa = np.atleast_1d(np.asarray(saveat, dtype=float)).ravel()
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"saveat: expected an array of times: {exc}") from exc
     lo, hi = min(t0, t1), max(t0, t1)
     tol = 1e-12 * max(1.0, abs(lo), abs(hi))
     if sa.size == 0 or not np.all(np.isfinite(sa)) or sa.min() < lo - tol or sa.max() > hi + tol:

@@ -73,7 +73,7 @@ class ODEProblem:
         Names of the state components (for plots).
     tstops : tuple of float
         Times where ``f`` is discontinuous in ``t`` (e.g. a forcing switched
-        on); pass them to ``sciml_lib.stiff.solve(..., tstops=...)`` so that
+        on); :meth:`solve` passes them to ``sciml_lib.ode.solve(..., tstops=...)`` so that
         steps end there instead of straddling the jump.
     """
 
@@ -108,19 +108,25 @@ class ODEProblem:
         """Solve with :func:`sciml_lib.ode.solve` (keyword arguments forwarded).
 
         ``u0``, ``tspan`` and ``p`` default to the problem's; pass them to
-        override. For stiff methods the problem's Jacobian is forwarded as
-        ``jac=`` unless given.
+        override. For implicit methods the problem's Jacobian is forwarded as
+        ``jac=`` unless given, and for methods that can stop at given times
+        the problem's :attr:`tstops` as ``tstops=`` unless given.
         """
         from sciml_lib.ode import solve
+        from sciml_lib.ode._solve import lookup_method
 
         u0 = kwargs.pop("u0", self.u0)
         tspan = kwargs.pop("tspan", self.tspan)
         p = kwargs.pop("p", self.p)
-        method = kwargs.get("method", "Tsit5")
-        from sciml_lib.ode.tableaus import TABLEAUS
-
-        if self.jac is not None and method not in TABLEAUS and "jac" not in kwargs:
+        info = lookup_method(kwargs.get("method", "Tsit5"))
+        if self.jac is not None and "jac" in info.keywords and "jac" not in kwargs:
             kwargs["jac"] = self.jac
+        if self.tstops and info.tstops and "tstops" not in kwargs:
+            t0, t1 = float(tspan[0]), float(tspan[1])
+            lo, hi = min(t0, t1), max(t0, t1)
+            inside = tuple(s for s in self.tstops if lo < s < hi)
+            if inside:
+                kwargs["tstops"] = inside
         return solve(self.f, tspan, np.array(u0, dtype=float), np.array(p, dtype=float), **kwargs)
 
     def __repr__(self) -> str:

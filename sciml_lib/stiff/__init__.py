@@ -1,20 +1,22 @@
-"""Stiff ODE solvers: Newton, implicit Euler, TR-BDF2, Rosenbrock methods, variable-order BDF (lecture 09).
+"""Stiff ODE solvers (lecture 09): a thin re-export of :mod:`sciml_lib.ode`.
 
-The entry point :func:`solve` has the signature of :func:`sciml_lib.ode.solve`
-(which forwards the names in :data:`METHODS` here) and returns the same
-:class:`sciml_lib.ode.ODESolution`. Jacobians come from automatic
-differentiation (:mod:`sciml_lib.ad.forward`), optionally compressed by graph
-colouring (:mod:`sciml_lib.ad.sparsity`); linear systems are solved by dense
-LU, sparse LU or Jacobian-free GMRES (:mod:`sciml_lib.stiff.linsolve`).
+The implementation moved to :mod:`sciml_lib.ode` (one file per method family:
+:mod:`sciml_lib.ode.rosenbrock`, :mod:`sciml_lib.ode.sdirk`,
+:mod:`sciml_lib.ode.bdf`, :mod:`sciml_lib.ode.newton`,
+:mod:`sciml_lib.ode.linsolve`, :mod:`sciml_lib.ode.tableaus`); the documented
+call is ``sciml_lib.ode.solve(..., method="Rodas5P")``. Everything that was
+importable from here still is, with the same behaviour: :func:`solve` keeps
+its default method ``"Rodas4"``.
 """
 
 from __future__ import annotations
 
-from .bdf import NDF_KAPPA, rescale_differences
-from .linsolve import LINSOLVERS, DenseLU, GMRESSolver, SparseLU, make_linsolve
-from .newton import NewtonResult, newton
+from sciml_lib.ode.bdf import NDF_KAPPA, rescale_differences
+from sciml_lib.ode.linsolve import LINSOLVERS, DenseLU, GMRESSolver, SparseLU, make_linsolve
+from sciml_lib.ode.newton import NewtonResult, newton
+from sciml_lib.ode.tableaus import RODAS4, RODAS5, RODAS5P, TRBDF2_COEFFS, RosenbrockTableau
+
 from .solver import METHODS, solve
-from .tableaus import RODAS4, RODAS5, RODAS5P, TRBDF2_COEFFS, RosenbrockTableau
 
 __all__ = [
     "METHODS",

@@ -1,0 +1,181 @@
+r"""The driver of the implicit families (private): Jacobian, linear solver, compiled or Python loop.
+
+Called by :func:`sciml_lib.ode.solve` with validated input. It decides how the
+Jacobian is obtained (complex step, finite differences, the user's ``jac``,
+optionally compressed by colouring with :mod:`sciml_lib.ad.sparsity`), builds
+the linear solver (:mod:`sciml_lib.ode.linsolve`) and runs the loop of the
+method's family: the compiled Rosenbrock loop (an ``@njit`` right-hand side,
+dense LU, no ``tstops``) or the Python loops of :mod:`sciml_lib.ode.rosenbrock`,
+:mod:`sciml_lib.ode.sdirk` and :mod:`sciml_lib.ode.bdf`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+
+from sciml_lib._specialize import compiles_to
+from sciml_lib.ad import _numba_jac as nj
+
+from . import rosenbrock as R
+from ._control import OK, status_message
+from ._jacobian import Counter, JacobianProvider, no_fc, no_jac
+from .bdf import bdf
+from .linsolve import make_linsolve
+from .sdirk import sdirk
+from .solution import ODESolution, ODEStats, hermite_interpolant
+from .tableaus import RODAS4, RODAS5, RODAS5P
+
+__all__ = ["run_implicit", "ROSENBROCK_TABLEAUS"]
+
+#: The Hairer-Wanner-form Rosenbrock methods by name.
+ROSENBROCK_TABLEAUS = {"Rodas4": RODAS4, "Rodas5": RODAS5, "Rodas5P": RODAS5P}
+
+_TYPED_CACHE: dict = {}
+
+
+def _typed_ok(f: Any, fc: Any, jac: Any) -> bool:
+    """Whether the cached, typed driver applies (f, its complex version and jac match the
+    signatures)."""
+    key = (f, fc, jac)
+    if key not in _TYPED_CACHE:
+        from numba import types
+
+        _TYPED_CACHE[key] = (
+            compiles_to(f, (types.float64, R.ARR, R.ARR), R.ARR)
+            and compiles_to(fc, (types.float64, R.CARR, R.ARR), R.CARR)
+            and compiles_to(jac, (types.float64, R.ARR, R.ARR), R.ARR2)
+        )
+    return _TYPED_CACHE[key]
+
+
+def _jacobian_mode(f: Callable, jac: Any, t0: float, u: np.ndarray, p: Any) -> str:
+    if callable(jac):
+        return "user"
+    if jac == "fd":
+        return "fd"
+    from sciml_lib.ad.forward import supports_complex
+
+    if supports_complex(f, t0, u, p):
+        return "complex"
+    warnings.warn(
+        "f does not accept complex input (allocate with np.empty_like(u) to enable exact "
+        "complex-step Jacobians); using finite differences",
+        RuntimeWarning,
+        stacklevel=4,
+    )
+    return "fd"
+
+
+def _sparsity_plan(f: Callable, u: np.ndarray, p: Any, t0: float, jac_sparsity: Any,
+                   colors: Any) -> Any:
+    if jac_sparsity is None:
+        return None
+    from sciml_lib.ad.sparsity import SparseJacobianPlan, detect_sparsity
+
+    if isinstance(jac_sparsity, str):
+        if jac_sparsity != "detect":
+            raise ValueError(f"jac_sparsity: must be a matrix or 'detect', got {jac_sparsity!r}")
+        jac_sparsity = detect_sparsity(f, u, p, t0)
+    plan = SparseJacobianPlan(jac_sparsity, colors=colors)
+    if plan.n != u.size:
+        raise ValueError(f"jac_sparsity: must be {u.size} x {u.size}, got {plan.pattern.shape}")
+    return plan
+
+
+def _run_compiled(method: str, f: Callable, mode: str, jac: Any, t0: float, t1: float,
+                  u: np.ndarray, p: Any, rtol: float, atol: np.ndarray, dt0: float,
+                  adaptive: bool, max_steps: int, specialize: bool) -> tuple:
+    jmode = {"complex": 0, "fd": 1, "user": 2}[mode]
+    fc = f if mode == "complex" else no_fc
+    jacf = jac if mode == "user" else no_jac
+    typed = False
+    if isinstance(p, np.ndarray) and p.dtype == np.float64 and p.ndim == 1:
+        p = np.array(p, order="C")
+        typed = _typed_ok(f, fc, jacf)
+    name = "rodas" if method in ROSENBROCK_TABLEAUS else "ros23"
+    rest: tuple = (jmode, t0, t1, u, p, rtol, atol, dt0, adaptive, max_steps)
+    if name == "rodas":
+        tb = ROSENBROCK_TABLEAUS[method]
+        rest += (tb.A, tb.C, tb.gamma, tb.c, tb.d, tb.m, tb.e, float(tb.error_order))
+    drv = R.specialized_driver(name, f, fc, jacf) if (specialize or not typed) else None
+    if drv is not None:
+        out = drv(*rest)
+    else:
+        out = R.driver(name, typed)(f, fc, jacf, *rest)
+    status, ts, us, dus, nf, nacc, nrej, njac, nlu = out
+    return status, ts, us, dus, ODEStats(int(nf), int(nacc), int(nrej), int(njac), int(nlu), 0), ""
+
+
+def _run_python(method: str, f: Callable, mode: str, jac: Any, plan: Any, t0: float, t1: float,
+                u: np.ndarray, p: Any, rtol: float, atol: np.ndarray, dt0: float,
+                adaptive: bool, max_steps: int, stops: tuple, linsolve: str,
+                precond: str | None, gmres_rtol: float | None) -> tuple:
+    F = Counter(f, p, u.size)
+    jp = JacobianProvider(f, p, F, mode, jac if mode == "user" else None, plan)
+    gtol = gmres_rtol if gmres_rtol is not None else max(1e-7, 1e-2 * rtol)
+    ls = make_linsolve(linsolve, precond, gtol)
+    if linsolve == "gmres" and precond == "ilu" and plan is None and mode != "user":
+        raise ValueError("precond: 'ilu' needs jac_sparsity or a sparse jac")
+    args = (t0, t1, u, rtol, atol, dt0 or None, adaptive, max_steps, stops)
+    if method in ROSENBROCK_TABLEAUS:
+        status, L, njac, nlu, nnewton = R.rosenbrock(F, jp, ls, ROSENBROCK_TABLEAUS[method], *args)
+    elif method == "Rosenbrock23":
+        status, L, njac, nlu, nnewton = R.rosenbrock23(F, jp, ls, *args)
+    elif method == "BDF":
+        status, L, njac, nlu, nnewton = bdf(F, jp, ls, *args)
+    else:
+        status, L, njac, nlu, nnewton = sdirk(method, F, jp, ls, *args)
+    ts, us, dus = np.array(L.ts), np.array(L.us), np.array(L.dus)
+    stats = ODEStats(int(F.n), L.naccept, L.nreject, int(njac), int(nlu), int(nnewton))
+    extra = ""
+    if linsolve == "gmres" and ls.nfail:
+        extra = f" (GMRES did not converge in {ls.nfail} solves)"
+    return status, ts, us, dus, stats, extra
+
+
+def run_implicit(method: str, f: Callable, t0: float, t1: float, u: np.ndarray, p: Any,
+                 rtol: float, atol: np.ndarray, dt: float | None, adaptive: bool,
+                 saveat: np.ndarray | None, dense: bool, max_steps: int, stops: tuple,
+                 jac: Any, jac_sparsity: Any, colors: Any, linsolve: str | None,
+                 precond: str | None, gmres_rtol: float | None, specialize: bool) -> ODESolution:
+    """Solve with the implicit method ``method`` (arguments validated by ``solve``)."""
+    n = u.size
+    plan = _sparsity_plan(f, u, p, t0, jac_sparsity, colors)
+    if linsolve is None:
+        linsolve = "splu" if plan is not None else "dense"
+    mode = _jacobian_mode(f, jac, t0, u, p)
+    dt0 = abs(float(dt)) if dt is not None else 0.0
+    compiled = (
+        not stops
+        and linsolve == "dense"
+        and plan is None
+        and (method in ROSENBROCK_TABLEAUS or method == "Rosenbrock23")
+        and nj.is_numba(f)
+        and (mode != "user" or nj.is_numba(jac))
+    )
+    if compiled:
+        out = _run_compiled(method, f, mode, jac, t0, t1, u, p, rtol, atol, dt0, adaptive,
+                            max_steps, specialize)
+    else:
+        out = _run_python(method, f, mode, jac, plan, t0, t1, u, p, rtol, atol, dt0, adaptive,
+                          max_steps, stops, linsolve, precond, gmres_rtol)
+    status, ts, us, dus, stats, extra = out
+    message = status_message(status, ts[-1], extra)
+    interp = None
+    if ts.size >= 2 and (dense or saveat is not None):
+        interp = hermite_interpolant(ts, us, dus, check=False)
+    if saveat is not None and interp is not None:
+        lo, hi = min(ts[0], ts[-1]), max(ts[0], ts[-1])
+        # only the requested times that the (possibly failed) solve reached
+        tol_lo, tol_hi = 1e-12 * max(1, abs(lo)), 1e-12 * max(1, abs(hi))
+        reached = (saveat >= lo - tol_lo) & (saveat <= hi + tol_hi)
+        keep = saveat[reached]
+        t_out = keep
+        u_out = interp(np.clip(keep, lo, hi)) if keep.size else np.empty((0, n))
+    else:
+        t_out, u_out = ts, us
+    return ODESolution(t_out, u_out, stats, status == OK, message, method,
+                       interp if dense else None)

@@ -1,0 +1,420 @@
+r"""Rosenbrock methods: Rodas4, Rodas5, Rodas5P (Hairer-Wanner form) and Rosenbrock23.
+
+A Rosenbrock method replaces the Newton iterations of an implicit Runge-Kutta
+method by one linear solve per stage with :math:`W = I/(\gamma h) - J`
+:cite:p:`hairer1996solving`; the coefficients are data in
+:mod:`sciml_lib.ode.tableaus`. Two stepping loops per method family:
+
+* :func:`rodas_solve` and :func:`ros23_solve`: compiled by Numba with the
+  dense LU of :mod:`sciml_lib.ode.linsolve`, no Python call per step. With a
+  float-array ``p`` the driver is compiled once for all right-hand sides (``f``,
+  its complex version ``fc`` and ``jac`` are typed function pointers) and cached
+  on disk; otherwise it is specialised on the functions (see :func:`driver`,
+  :func:`specialized_driver`).
+* :func:`rosenbrock` and :func:`rosenbrock23`: the same steps as a Python loop
+  with any linear solver (sparse LU, GMRES) and ``tstops``.
+
+Both use the step control of :mod:`sciml_lib.ode._control`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numba import njit, types
+
+from sciml_lib._specialize import generated_driver
+
+from ._control import (
+    BAD_RHS,
+    FAC_FAILED,
+    FAILED,
+    OK,
+    StepLoop,
+    accept_control,
+    err_norm,
+    failed_step,
+    initial_step_np,
+    loop_start,
+    reject_factor_nb,
+    step_head,
+    store_step,
+    wnorm,
+)
+from ._jacobian import Counter, JacobianProvider, jac_and_dt, jacobian_and_dt
+from .linsolve import lu_factor, lu_solve
+from .tableaus import RosenbrockTableau
+
+__all__ = ["rodas_solve", "ros23_solve", "rosenbrock", "rosenbrock23", "driver",
+           "specialized_driver"]
+
+
+# -- compiled loops -------------------------------------------------------------------------
+def rodas_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max_steps,
+                A, C, gam, c, d, m, e, errorder):
+    r"""The compiled loop of a Rosenbrock method in the form of Hairer-Wanner (RODAS):
+
+    .. math::
+
+        W = I/(\gamma h) - J, \quad u_i = u + \sum_{j<i} a_{ij} k_j, \quad
+        W k_i = f(t + c_i h, u_i) + d_i h\, \partial_t f + \sum_{j<i} c_{ij} k_j / h,
+
+        u_{new} = u + \sum_i m_i k_i, \quad \mathrm{error} = \sum_i e_i k_i.
+    """
+    n = u0.size
+    s = c.size
+    start = loop_start(f, t0, t1, u0, p, rtol, atol, dt0, errorder - 1)
+    tdir, span, u, f0, nf, ts, us, dus, npts, h = start
+    t = t0
+    njac = 0
+    nlu = 0
+    naccept = 0
+    nreject = 0
+    J = np.empty((n, n))
+    W = np.empty((n, n))
+    piv = np.empty(n, dtype=np.int64)
+    K = np.empty((s, n))
+    ui = np.empty(n)
+    rhs = np.empty(n)
+    dT = np.empty(n)
+    unew = np.empty(n)
+    errv = np.empty(n)
+    need_jac = True
+    errold = 1.0
+    first = True
+    last_rejected = False
+    status = OK if h > 0.0 else BAD_RHS  # h < 0: f changed its length in the starting step
+    nfail = 0
+    while status == OK and tdir * (t1 - t) > 0:
+        status, h = step_head(t, h, t1, tdir, span, naccept + nreject, max_steps)
+        if status != OK:
+            break
+        hs = tdir * h
+        if need_jac:
+            nfj = jac_and_dt(f, fc, jac, jmode, t, u, p, f0, J, dT)
+            if nfj < 0:
+                status = BAD_RHS
+                break
+            nf += nfj
+            njac += 1
+            need_jac = False
+        inv = 1.0 / (gam * hs)
+        ihs = 1.0 / hs
+        for i in range(n):
+            for j in range(n):
+                W[i, j] = -J[i, j]
+            W[i, i] += inv
+        nlu += 1
+        ok = lu_factor(W, piv)
+        bad_rhs = False
+        if ok:
+            for st in range(s):
+                for i in range(n):
+                    acc = u[i]
+                    for j in range(st):
+                        acc += A[st, j] * K[j, i]
+                    ui[i] = acc
+                if st == 0:
+                    fi = f0
+                else:
+                    fi = f(t + c[st] * hs, ui, p)
+                    nf += 1
+                    if len(fi) != n:  # f must keep the length of u0
+                        bad_rhs = True
+                        break
+                dh = d[st] * hs
+                for i in range(n):
+                    acc = 0.0
+                    for j in range(st):
+                        acc += C[st, j] * K[j, i]
+                    rhs[i] = fi[i] + dh * dT[i] + acc * ihs
+                lu_solve(W, piv, rhs)
+                for i in range(n):
+                    K[st, i] = rhs[i]
+        if bad_rhs:
+            status = BAD_RHS
+            break
+        if ok:
+            for i in range(n):
+                a = u[i]
+                b = 0.0
+                for st in range(s):
+                    a += m[st] * K[st, i]
+                    b += e[st] * K[st, i]
+                unew[i] = a
+                errv[i] = b
+            err = err_norm(errv, u, unew, rtol, atol)
+            if not np.isfinite(err):
+                ok = False
+        if not ok:
+            stop, h, nreject, nfail = failed_step(h, nreject, nfail, adaptive)
+            if stop:
+                status = FAILED
+                break
+            last_rejected = True
+            continue
+        if (not adaptive) or err <= 1.0:
+            t = t + hs
+            for i in range(n):
+                u[i] = unew[i]
+            f0 = f(t, u, p)
+            nf += 1
+            if len(f0) != n:
+                status = BAD_RHS
+                break
+            naccept += 1
+            nfail = 0
+            ts, us, dus, npts = store_step(ts, us, dus, npts, t, u, f0)
+            need_jac = True
+            h, errold, first = accept_control(h, err, errold, errorder, first, last_rejected,
+                                              adaptive)
+            last_rejected = False
+        else:
+            nreject += 1
+            h *= reject_factor_nb(err, errorder)
+            last_rejected = True
+    return (status, ts[:npts].copy(), us[:npts].copy(), dus[:npts].copy(), nf, naccept, nreject,
+            njac, nlu)
+
+
+def ros23_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max_steps):
+    r"""The L-stable Rosenbrock 2(3) pair of Shampine and Reichelt (W = I - h d J)."""
+    n = u0.size
+    dd = 1.0 / (2.0 + math.sqrt(2.0))
+    e32 = 6.0 + math.sqrt(2.0)
+    tdir, span, u, f0, nf, ts, us, dus, npts, h = loop_start(f, t0, t1, u0, p, rtol, atol, dt0, 2)
+    t = t0
+    njac = 0
+    nlu = 0
+    naccept = 0
+    nreject = 0
+    J = np.empty((n, n))
+    W = np.empty((n, n))
+    piv = np.empty(n, dtype=np.int64)
+    k1 = np.empty(n)
+    k2 = np.empty(n)
+    k3 = np.empty(n)
+    dT = np.empty(n)
+    tmp = np.empty(n)
+    unew = np.empty(n)
+    errv = np.empty(n)
+    need_jac = True
+    errold = 1.0
+    first = True
+    last_rejected = False
+    status = OK if h > 0.0 else BAD_RHS  # h < 0: f changed its length in the starting step
+    nfail = 0
+    f2 = f0
+    while status == OK and tdir * (t1 - t) > 0:
+        status, h = step_head(t, h, t1, tdir, span, naccept + nreject, max_steps)
+        if status != OK:
+            break
+        hs = tdir * h
+        if need_jac:
+            nfj = jac_and_dt(f, fc, jac, jmode, t, u, p, f0, J, dT)
+            if nfj < 0:
+                status = BAD_RHS
+                break
+            nf += nfj
+            njac += 1
+            need_jac = False
+        g = hs * dd
+        for i in range(n):
+            for j in range(n):
+                W[i, j] = -g * J[i, j]
+            W[i, i] += 1.0
+        nlu += 1
+        ok = lu_factor(W, piv)
+        if ok:
+            for i in range(n):
+                k1[i] = f0[i] + g * dT[i]
+            lu_solve(W, piv, k1)
+            for i in range(n):
+                tmp[i] = u[i] + 0.5 * hs * k1[i]
+            f1 = f(t + 0.5 * hs, tmp, p)
+            nf += 1
+            if len(f1) != n:  # f must keep the length of u0
+                status = BAD_RHS
+                break
+            for i in range(n):
+                k2[i] = f1[i] - k1[i]
+            lu_solve(W, piv, k2)
+            for i in range(n):
+                k2[i] += k1[i]
+                unew[i] = u[i] + hs * k2[i]
+            f2 = f(t + hs, unew, p)
+            nf += 1
+            if len(f2) != n:
+                status = BAD_RHS
+                break
+            for i in range(n):
+                k3[i] = f2[i] - e32 * (k2[i] - f1[i]) - 2.0 * (k1[i] - f0[i]) + g * dT[i]
+            lu_solve(W, piv, k3)
+            for i in range(n):
+                errv[i] = hs / 6.0 * (k1[i] - 2.0 * k2[i] + k3[i])
+            err = err_norm(errv, u, unew, rtol, atol)
+            if not np.isfinite(err):
+                ok = False
+        if not ok:
+            stop, h, nreject, nfail = failed_step(h, nreject, nfail, adaptive)
+            if stop:
+                status = FAILED
+                break
+            last_rejected = True
+            continue
+        if (not adaptive) or err <= 1.0:
+            t = t + hs
+            for i in range(n):
+                u[i] = unew[i]
+            f0 = f2  # FSAL
+            naccept += 1
+            nfail = 0
+            ts, us, dus, npts = store_step(ts, us, dus, npts, t, u, f0)
+            need_jac = True
+            h, errold, first = accept_control(h, err, errold, 3.0, first, last_rejected, adaptive)
+            last_rejected = False
+        else:
+            nreject += 1
+            h *= reject_factor_nb(err, 3.0)
+            last_rejected = True
+    return (status, ts[:npts].copy(), us[:npts].copy(), dus[:npts].copy(), nf, naccept, nreject,
+            njac, nlu)
+
+
+# -- Python loops (any linear solver, tstops) ------------------------------------------------
+def rosenbrock(F: Counter, jp: JacobianProvider, ls: Any, tab: RosenbrockTableau, t0: float,
+               t1: float, u0: np.ndarray, rtol: float, atol: Any, dt0: float | None, adaptive: bool,
+               max_steps: int, tstops: Any = ()) -> tuple:
+    """Hairer-Wanner-form Rosenbrock method with any linear solver."""
+    u = u0.copy()
+    t = t0
+    f0 = F(t, u)
+    L = StepLoop(t0, t1, u, f0, tstops)
+    h = dt0 if dt0 else initial_step_np(F, t, u, f0, rtol, atol, tab.error_order - 1, L.tdir,
+                                        L.span)
+    need_jac, status = True, OK
+    s = tab.stages
+    J = None
+    while L.tdir * (t1 - t) > 0:
+        status, h = L.check(t, h, max_steps)
+        if status != OK:
+            break
+        hs = L.tdir * h
+        if need_jac:
+            J, jv, dT = jacobian_and_dt(F, jp, ls, t, u, f0)
+            need_jac = False
+        ok = ls.update(1.0 / (tab.gamma * hs), J, jv)
+        K = np.empty((s, u.size))
+        if ok:
+            with np.errstate(all="ignore"):
+                for i in range(s):
+                    ui = u + tab.A[i, :i] @ K[:i]
+                    fi = f0 if i == 0 else F(t + tab.c[i] * hs, ui)
+                    rhs = fi + tab.d[i] * hs * dT + (tab.C[i, :i] @ K[:i]) / hs
+                    K[i] = ls.solve(rhs)
+                unew = u + tab.m @ K
+                err = wnorm(tab.e @ K, u, unew, rtol, atol)
+            ok = math.isfinite(err)
+        if not ok:
+            if L.failed(adaptive):
+                status = FAILED
+                break
+            h *= FAC_FAILED
+            continue
+        if not adaptive or err <= 1.0:
+            t, u, f0 = L.advance(F, t, hs, unew)
+            need_jac = True
+            h *= L.accepted(err, tab.error_order, adaptive)
+        else:
+            h *= L.rejected(err, tab.error_order)
+    return status, L, jp.njac, ls.nfact, 0
+
+
+def rosenbrock23(F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1: float, u0: np.ndarray,
+                 rtol: float, atol: Any, dt0: float | None, adaptive: bool, max_steps: int,
+                 tstops: Any = ()) -> tuple:
+    """Shampine-Reichelt Rosenbrock 2(3) with any linear solver."""
+    dd = 1.0 / (2.0 + math.sqrt(2.0))
+    e32 = 6.0 + math.sqrt(2.0)
+    u = u0.copy()
+    t = t0
+    f0 = F(t, u)
+    L = StepLoop(t0, t1, u, f0, tstops)
+    h = dt0 if dt0 else initial_step_np(F, t, u, f0, rtol, atol, 2, L.tdir, L.span)
+    need_jac, status = True, OK
+    J = None
+    while L.tdir * (t1 - t) > 0:
+        status, h = L.check(t, h, max_steps)
+        if status != OK:
+            break
+        hs = L.tdir * h
+        if need_jac:
+            J, jv, dT = jacobian_and_dt(F, jp, ls, t, u, f0)
+            need_jac = False
+        g = hs * dd
+        ok = ls.update(1.0 / g, J, jv)  # (I/g - J) x = b/g  <=>  (I - gJ) x = b
+        if ok:
+            with np.errstate(all="ignore"):
+                k1 = ls.solve((f0 + g * dT) / g)
+                f1 = F(t + 0.5 * hs, u + 0.5 * hs * k1)
+                k2 = ls.solve((f1 - k1) / g) + k1
+                unew = u + hs * k2
+                f2 = F(t + hs, unew)
+                k3 = ls.solve((f2 - e32 * (k2 - f1) - 2.0 * (k1 - f0) + g * dT) / g)
+                err = wnorm(hs / 6.0 * (k1 - 2.0 * k2 + k3), u, unew, rtol, atol)
+            ok = math.isfinite(err)
+        if not ok:
+            if L.failed(adaptive):
+                status = FAILED
+                break
+            h *= FAC_FAILED
+            continue
+        if not adaptive or err <= 1.0:
+            t = L.land(t + hs)
+            u = unew
+            f0 = f2
+            L.record(t, u, f0)
+            need_jac = True
+            h *= L.accepted(err, 3.0, adaptive)
+        else:
+            h *= L.rejected(err, 3.0)
+    return status, L, jp.njac, ls.nfact, 0
+
+
+# -- drivers: typed (compiled once for every right-hand side, cached) or specialised ----------
+ARR = types.float64[::1]
+CARR = types.complex128[::1]
+ARR2 = types.float64[:, ::1]
+F_SIG = ARR(types.float64, ARR, ARR)
+FC_SIG = CARR(types.float64, CARR, ARR)
+J_SIG = ARR2(types.float64, ARR, ARR)
+_COMMON = (types.FunctionType(F_SIG), types.FunctionType(FC_SIG), types.FunctionType(J_SIG),
+           types.int64,  # jmode
+           types.float64, types.float64, ARR, ARR,  # t0, t1, u0, p
+           types.float64, ARR, types.float64,  # rtol, atol, dt0
+           types.boolean, types.int64)  # adaptive, max_steps
+_RODAS_ARGS = _COMMON + (ARR2, ARR2, types.float64, ARR, ARR, ARR, ARR, types.float64)
+
+_DRIVERS: dict = {}
+
+
+def specialized_driver(name: str, f, fc, jac):
+    """The loop ``name`` specialised on ``(f, fc, jac)`` and cached on disk, or None when they are
+    not importable module-level functions (see :mod:`sciml_lib._specialize`)."""
+    py = rodas_solve if name == "rodas" else ros23_solve
+    return generated_driver(py, {"f": f, "fc": fc, "jac": jac}, name)
+
+
+def driver(name: str, typed: bool):
+    """The compiled loop ``name`` ("rodas" or "ros23"), typed (cached) or specialised."""
+    key = (name, typed)
+    if key not in _DRIVERS:
+        py = rodas_solve if name == "rodas" else ros23_solve
+        if typed:
+            sig = _RODAS_ARGS if name == "rodas" else _COMMON
+            _DRIVERS[key] = njit(sig, cache=True)(py)
+        else:
+            _DRIVERS[key] = njit(cache=True)(py)
+    return _DRIVERS[key]
