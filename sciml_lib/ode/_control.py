@@ -89,9 +89,10 @@ PI_BETA1_EXPLICIT, PI_BETA2_EXPLICIT = 1.2, 0.2
 PI_ALPHA_IMPLICIT, PI_BETA_IMPLICIT = 0.7, 0.4
 #: Consecutive failed steps before giving up: Rosenbrock (no Newton to retry) and Newton-based.
 MAX_FAILURES_ROSENBROCK, MAX_FAILURES_NEWTON = 20, 30
-#: Smallest step, in units of eps * |t|: explicit loops (|t| floored at 1e-300) and implicit ones
-#: (|t| floored at 1).
-DT_MIN_ULPS_EXPLICIT, DT_MIN_ULPS_IMPLICIT = 16.0, 10.0
+#: Smallest step of the explicit loops, in units of ``eps * abs(t)`` (``abs(t)`` floored at 1e-300).
+DT_MIN_ULPS_EXPLICIT = 16.0
+#: Smallest step of the implicit loops, in units of ``eps * max(abs(t), 1)``.
+DT_MIN_ULPS_IMPLICIT = 10.0
 
 
 # -- error norm --------------------------------------------------------------------------------

@@ -5,8 +5,8 @@ The implementation moved to :mod:`sciml_lib.ode` (one file per method family:
 :mod:`sciml_lib.ode.bdf`, :mod:`sciml_lib.ode.newton`,
 :mod:`sciml_lib.ode.linsolve`, :mod:`sciml_lib.ode.tableaus`); the documented
 call is ``sciml_lib.ode.solve(..., method="Rodas5P")``. Everything that was
-importable from here still is, with the same behaviour: :func:`solve` keeps
-its default method ``"Rodas4"``.
+importable from here still is, with the same behaviour:
+:func:`sciml_lib.stiff.solver.solve` keeps its default method ``"Rodas4"``.
 """
 
 from __future__ import annotations
