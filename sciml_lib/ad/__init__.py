@@ -11,6 +11,9 @@ sparsity
     Sparsity detection, greedy graph colouring and compressed Jacobians (lecture 09).
 reverse
     A tape-based reverse mode on scalars and arrays (lectures 10-11).
+numba_dual
+    A dual number compiled by Numba (struct-of-arrays vectors, Jacobians in one pass;
+    lecture 08).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_SUBMODULES = ("forward", "jacobians", "sparsity", "reverse")
+_SUBMODULES = ("forward", "jacobians", "sparsity", "reverse", "numba_dual")
 __all__ = list(_SUBMODULES)
 
 

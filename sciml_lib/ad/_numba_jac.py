@@ -29,7 +29,11 @@ def is_numba(f: Callable) -> bool:
 
 
 # -- dense ------------------------------------------------------------------
-@njit(cache=True, inline="always")
+# The kernels that take the right-hand side ``f`` (a Numba dispatcher) as an argument are not
+# cached on disk: their cache index would hold one entry per function ever passed (test
+# functions, notebook cells), and entries for functions that no longer exist broke the index
+# for every later process. They are inlined into the compiled loops, which are cached.
+@njit(inline="always")
 def _jac_cs_dense_nb(f, t, u, p, out):
     n = u.size
     uc = np.empty(n, dtype=np.complex128)
@@ -44,7 +48,7 @@ def _jac_cs_dense_nb(f, t, u, p, out):
     return out
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def _jac_fd_dense_nb(f, t, u, p, f0, out):
     n = u.size
     up = u.copy()
@@ -91,7 +95,7 @@ def jac_fd_dense(f: Callable, t: float, u: np.ndarray, p: Any, f0: np.ndarray) -
 
 
 # -- compressed (coloured) ----------------------------------------------------
-@njit(cache=True)
+@njit
 def _jac_cs_colored_nb(f, t, u, p, colors, ncolors, rows, cols, data):
     n = u.size
     uc = np.empty(n, dtype=np.complex128)
@@ -110,7 +114,7 @@ def _jac_cs_colored_nb(f, t, u, p, colors, ncolors, rows, cols, data):
     return data
 
 
-@njit(cache=True)
+@njit
 def _jac_fd_colored_nb(f, t, u, p, f0, colors, ncolors, rows, cols, data):
     n = u.size
     up = u.copy()

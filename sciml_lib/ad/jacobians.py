@@ -7,10 +7,10 @@ step :cite:p:`squire1998using,martins2003complex`. With a step
 :math:`h = 10^{-100}` the products of two perturbations (:math:`h^2`)
 underflow against the value, so :math:`\mathbb C` behaves exactly like the dual
 numbers of :mod:`sciml_lib.ad.forward` with one partial: the derivative is
-exact to rounding and there is no cancellation. Numba arrays can only hold
-NumPy dtypes, so a dual *scalar* type could not flow through
-``np.empty_like(u)`` in a generic right-hand side; ``complex128`` is the one
-two-component algebra that NumPy arrays and Numba support natively.
+exact to rounding and there is no cancellation. ``complex128`` is the one
+two-component algebra that NumPy arrays and Numba support natively; a compiled
+dual number with several partials, whose arrays are stored as struct of arrays
+so that ``np.empty_like(u)`` works too, is :mod:`sciml_lib.ad.numba_dual`.
 
 With a sparsity pattern, columns are grouped by a colouring
 (:mod:`sciml_lib.ad.sparsity`) and one evaluation per colour is spent
