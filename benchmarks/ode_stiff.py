@@ -29,7 +29,13 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from sciml_lib.perf import benchmark
-from sciml_lib.problems import POLLU, ROBER, brusselator_2d, brusselator_2d_sparsity, rober_rhs_tuple
+from sciml_lib.problems import (
+    POLLU,
+    ROBER,
+    brusselator_2d,
+    brusselator_2d_sparsity,
+    rober_rhs_tuple,
+)
 from sciml_lib.problems.hires import HIRES
 from sciml_lib.stiff import solve
 

@@ -23,9 +23,8 @@ import platform
 import time
 from pathlib import Path
 
-import numpy as np
-
 import jax
+import numpy as np
 
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_platform_name", "cpu")

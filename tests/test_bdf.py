@@ -3,15 +3,14 @@
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
+from test_stiff import prothero, prothero_exact, rober_generic
 
 from sciml_lib.plotting import fit_loglog_slope
 from sciml_lib.problems import POLLU, ROBER, brusselator_2d, brusselator_2d_sparsity
-from sciml_lib.stiff import solve
 from sciml_lib.stiff import _pystep as P
+from sciml_lib.stiff import solve
 from sciml_lib.stiff.bdf import NDF_KAPPA, bdf, rescale_differences
 from sciml_lib.stiff.linsolve import DenseLU, SparseLU
-
-from test_stiff import prothero, prothero_exact, rober_generic
 
 
 def backward_differences(values):

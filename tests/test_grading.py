@@ -23,6 +23,7 @@ from sciml_lib.grading import (
     Check,
     GuardedKernel,
     Limits,
+    _probe,
     forbidden_uses,
     grade,
     judge,
@@ -32,7 +33,6 @@ from sciml_lib.grading import (
     student_notebook,
     write_notebook,
 )
-from sciml_lib.grading import _probe
 from sciml_lib.grading.cli import main
 from sciml_lib.grading.kernel import _decode
 

@@ -14,8 +14,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from sciml_lib.grading import GuardedKernel, Limits, grade, load_homework, reference_values, student_notebook
-from sciml_lib.grading import _landlock
+from sciml_lib.grading import (
+    GuardedKernel,
+    Limits,
+    _landlock,
+    grade,
+    load_homework,
+    reference_values,
+    student_notebook,
+)
 from sciml_lib.grading.cases import build_case
 from sciml_lib.grading.cli import main
 from sciml_lib.grading.manifest import load_manifest

@@ -28,9 +28,18 @@ from .grader import (
     write_csv,
     write_json,
 )
-from .manifest import Manifest, Problem, load_manifest
 from .kernel import GuardedKernel, KernelDied, RunResult
-from .notebook import Check, Homework, ManualSpec, TestSpec, load_homework, normalize_ids, student_notebook, write_notebook
+from .manifest import Manifest, Problem, load_manifest
+from .notebook import (
+    Check,
+    Homework,
+    ManualSpec,
+    TestSpec,
+    load_homework,
+    normalize_ids,
+    student_notebook,
+    write_notebook,
+)
 
 __all__ = [
     "Check",

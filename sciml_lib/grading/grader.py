@@ -39,7 +39,14 @@ import nbformat
 
 from .checks import forbidden_uses, judge
 from .kernel import GuardedKernel, KernelDied, RunResult
-from .notebook import VARIABLE_ARGS, Homework, TestSpec, is_source_only, load_homework, student_notebook
+from .notebook import (
+    VARIABLE_ARGS,
+    Homework,
+    TestSpec,
+    is_source_only,
+    load_homework,
+    student_notebook,
+)
 
 __all__ = [
     "Limits",

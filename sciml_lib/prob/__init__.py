@@ -11,13 +11,19 @@ The gradient-based samplers are JAX programs compiled end to end.
 """
 
 from sciml_lib.prob._runner import MCMCResult
-from sciml_lib.prob.advi import ADVIResult, advi
 from sciml_lib.prob.adaptation import warmup_schedule
+from sciml_lib.prob.advi import ADVIResult, advi
 from sciml_lib.prob.diagnostics import ess, ess_bulk, ess_tail, mcse_mean, rhat, summary
 from sciml_lib.prob.hmc import hmc, leapfrog
 from sciml_lib.prob.mh import metropolis_hastings
-from sciml_lib.prob.models import (Model, banana, eight_schools_noncentered, gaussian_2d,
-                                   hudson_lynx_hare, lotka_volterra_model)
+from sciml_lib.prob.models import (
+    Model,
+    banana,
+    eight_schools_noncentered,
+    gaussian_2d,
+    hudson_lynx_hare,
+    lotka_volterra_model,
+)
 from sciml_lib.prob.nuts import nuts
 from sciml_lib.prob.plots import pair_plot, trace_plot
 from sciml_lib.prob.reference import POSTERIORDB_REFERENCE

@@ -29,8 +29,18 @@ import numpy as np  # noqa: E402
 from jax import lax  # noqa: E402
 
 from sciml_lib.prob._runner import (  # noqa: E402
-    MCMCResult, check_int, check_logp_at, check_x0, energy, finish, leapfrog_step, make_chain,
-    make_vg, rng_key, run_chains)
+    MCMCResult,
+    check_int,
+    check_logp_at,
+    check_x0,
+    energy,
+    finish,
+    leapfrog_step,
+    make_chain,
+    make_vg,
+    rng_key,
+    run_chains,
+)
 
 __all__ = ["leapfrog", "hmc"]
 

@@ -25,8 +25,15 @@ import jax.numpy as jnp  # noqa: E402
 from jax import lax  # noqa: E402
 
 from sciml_lib.prob._runner import (  # noqa: E402
-    MCMCResult, check_int, energy, finish, leapfrog_step, make_chain,
-    rng_key, run_chains)
+    MCMCResult,
+    check_int,
+    energy,
+    finish,
+    leapfrog_step,
+    make_chain,
+    rng_key,
+    run_chains,
+)
 from sciml_lib.prob.hmc import DIVERGENCE_THRESHOLD, _check_sampler_args  # noqa: E402
 
 __all__ = ["nuts"]

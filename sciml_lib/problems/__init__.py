@@ -45,10 +45,32 @@ from .bari import (
     vdpol_rhs,
 )
 from .base import ODEProblem
-from .brusselator import brusselator_2d, brusselator_2d_jac, brusselator_2d_rhs, brusselator_2d_sparsity
+from .brusselator import (
+    brusselator_2d,
+    brusselator_2d_jac,
+    brusselator_2d_rhs,
+    brusselator_2d_sparsity,
+)
+from .chemistry import (
+    POLLU,
+    POLLU_REACTANTS,
+    POLLU_STOICHIOMETRY,
+    ROBER,
+    pollu_jac,
+    pollu_rhs,
+    rober_jac,
+    rober_rhs,
+    rober_rhs_tuple,
+)
 from .hires import HIRES, hires_jac, hires_rhs
-from .chemistry import POLLU, POLLU_REACTANTS, POLLU_STOICHIOMETRY, ROBER, pollu_jac, pollu_rhs, rober_jac, rober_rhs, rober_rhs_tuple
-from .lorenz import LORENZ, lorenz_components, lorenz_jac, lorenz_rhs, lorenz_rhs_jax, lorenz_rhs_tuple
+from .lorenz import (
+    LORENZ,
+    lorenz_components,
+    lorenz_jac,
+    lorenz_rhs,
+    lorenz_rhs_jax,
+    lorenz_rhs_tuple,
+)
 from .pleiades import PLEIADES, pleiades_energy, pleiades_rhs
 from .small import (
     FITZHUGH_NAGUMO,

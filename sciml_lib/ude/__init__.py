@@ -17,8 +17,8 @@ Importing this package enables float64 in JAX.
 
 from __future__ import annotations
 
-from .models import LV_UDE_PARAMS, augment, batched_rhs, lotka_volterra_ude_data, ude_rhs
 from .missing_physics import fit_lotka_volterra_ude, lv_known_terms, recover_terms
+from .models import LV_UDE_PARAMS, augment, batched_rhs, lotka_volterra_ude_data, ude_rhs
 from .surrogate import Surrogate, break_even, fit_surrogate, lotka_volterra_qoi
 from .training import FitResult, collocation_fit, fit_ode
 
