@@ -35,6 +35,7 @@ from .tableaus import (
     RosenbrockTableau,
     get_tableau,
 )
+from .work_precision import WorkPrecisionCurve, plot_work_precision, work_precision
 
 __all__ = [
     "solve",
@@ -67,4 +68,7 @@ __all__ = [
     "stability_polynomial",
     "real_stability_limit",
     "imaginary_stability_limit",
+    "WorkPrecisionCurve",
+    "work_precision",
+    "plot_work_precision",
 ]
