@@ -43,6 +43,8 @@ from typing import Any, Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._checks import as_float_vector, check_callable
+
 __all__ = [
     "Dual",
     "derivative",
@@ -472,23 +474,6 @@ def _lift_like(y: Any, a: Any, b: Any) -> Any:
 # --------------------------------------------------------------------------
 # Derivatives with the Python dual
 # --------------------------------------------------------------------------
-def _as_float_vector(x: ArrayLike, name: str = "x") -> np.ndarray:
-    try:
-        a = np.asarray(x, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{name} must be a 1-D array of real numbers, got {type(x).__name__}"
-        ) from None
-    if a.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array, got shape {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must be finite")
-    return a
-
-
-def _check_callable(f: Any) -> None:
-    if not callable(f):
-        raise TypeError(f"f must be callable, got {type(f).__name__}")
 
 
 def _value(y: Any) -> Any:
@@ -583,7 +568,7 @@ def derivative(f: Callable[[Any], Any], x: float) -> float:
     >>> derivative(lambda x: 3 * x**5 + 2, 2.0)
     240.0
     """
-    _check_callable(f)
+    check_callable(f)
     if not _is_real(x):
         raise TypeError(f"x must be a real number, got {type(x).__name__}")
     if not math.isfinite(float(x)):
@@ -614,8 +599,8 @@ def gradient(f: Callable[[np.ndarray], Any], x: ArrayLike) -> np.ndarray:
     >>> gradient(lambda v: v[0]**2 * v[1] + v[0] + v[1], [1.0, 2.0])
     array([5., 2.])
     """
-    _check_callable(f)
-    xa = _as_float_vector(x)
+    check_callable(f)
+    xa = as_float_vector(x)
     y = _scalar_output(_py(f)(_seeded(xa, np.eye(xa.size))), "gradient")
     return np.asarray(_partials(y, xa.size), dtype=float).copy()
 
@@ -634,8 +619,8 @@ def jacobian(f: Callable[[np.ndarray], Any], x: ArrayLike) -> np.ndarray:
     array([[2., 4.],
            [1., 1.]])
     """
-    _check_callable(f)
-    xa = _as_float_vector(x)
+    check_callable(f)
+    xa = as_float_vector(x)
     n = xa.size
     ys, _ = _vector_output(_py(f)(_seeded(xa, np.eye(n))), "jacobian")
     return np.array([np.asarray(_partials(yi, n), dtype=float) for yi in ys]).reshape(len(ys), n)
@@ -651,9 +636,9 @@ def jvp(
     (f(x), J v) : tuple of ndarray
         Scalars when ``f`` returns a scalar.
     """
-    _check_callable(f)
-    xa = _as_float_vector(x)
-    va = _as_float_vector(v, "v")
+    check_callable(f)
+    xa = as_float_vector(x)
+    va = as_float_vector(v, "v")
     if va.shape != xa.shape:
         raise ValueError(f"v must have the shape of x {xa.shape}, got {va.shape}")
     ys, scalar = _vector_output(_py(f)(_seeded(xa, va.reshape(-1, 1))), "jvp")
@@ -674,9 +659,9 @@ def hessian_vector_product(
     :math:`\delta`-parts are :math:`\nabla^2 f(x) v`. ``f`` must return a
     scalar.
     """
-    _check_callable(f)
-    xa = _as_float_vector(x)
-    va = _as_float_vector(v, "v")
+    check_callable(f)
+    xa = as_float_vector(x)
+    va = as_float_vector(v, "v")
     if va.shape != xa.shape:
         raise ValueError(f"v must have the shape of x {xa.shape}, got {va.shape}")
     n = xa.size
@@ -710,7 +695,7 @@ def finite_difference(
     :math:`O(h^2) + O(E/h)`, optimal :math:`h \approx E^{1/3}\max(1,|x|)`.
     Here :math:`E` is machine epsilon.
     """
-    _check_callable(f)
+    check_callable(f)
     if kind not in ("forward", "central"):
         raise ValueError(f"kind must be 'forward' or 'central', got {kind!r}")
     x = float(x)
@@ -733,7 +718,7 @@ def complex_step(f: Callable[[complex], complex], x: float, h: float = 1e-100) -
     No subtraction, hence no cancellation: ``h`` can be tiny and the result is
     exact to rounding for real-analytic ``f`` :cite:p:`squire1998using`.
     """
-    _check_callable(f)
+    check_callable(f)
     if not h > 0:
         raise ValueError(f"h must be > 0, got {h!r}")
     return float(np.imag(f(complex(float(x), h))) / h)
@@ -743,8 +728,8 @@ def fd_jacobian(
     f: Callable[[np.ndarray], np.ndarray], x: ArrayLike, h: float | None = None
 ) -> np.ndarray:
     """Dense forward-difference Jacobian: ``n + 1`` evaluations of ``f``."""
-    _check_callable(f)
-    xa = _as_float_vector(x)
+    check_callable(f)
+    xa = as_float_vector(x)
     f0 = np.asarray(f(xa), dtype=float)
     J = np.empty((f0.size, xa.size))
     for j in range(xa.size):
@@ -760,8 +745,8 @@ def complex_step_jacobian(
     f: Callable[[np.ndarray], np.ndarray], x: ArrayLike, h: float = 1e-100
 ) -> np.ndarray:
     """Dense complex-step Jacobian: ``n`` evaluations of ``f`` on complex input."""
-    _check_callable(f)
-    xa = _as_float_vector(x)
+    check_callable(f)
+    xa = as_float_vector(x)
     cols = []
     for j in range(xa.size):
         xc = xa.astype(complex)

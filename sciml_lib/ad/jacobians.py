@@ -32,31 +32,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _numba_jac as nj
+from ._checks import as_float_vector, check_callable
 from .sparsity import SparseJacobianPlan
 
 __all__ = ["supports_complex", "rhs_jacobian", "rhs_jvp"]
 
 EPS = np.finfo(float).eps
 _METHODS = ("complex", "fd")
-
-
-def _check_callable(f: Any) -> None:
-    if not callable(f):
-        raise TypeError(f"f must be callable, got {type(f).__name__}")
-
-
-def _as_state(u: ArrayLike, name: str = "u") -> np.ndarray:
-    try:
-        a = np.asarray(u, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{name} must be a 1-D array of real numbers, got {type(u).__name__}"
-        ) from None
-    if a.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array, got shape {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must be finite")
-    return a
 
 
 def _check_method(method: Any) -> None:
@@ -165,8 +147,8 @@ def rhs_jacobian(
     -------
     ndarray or scipy.sparse.csc_matrix
     """
-    _check_callable(f)
-    ua = _as_state(u, "u")
+    check_callable(f)
+    ua = as_float_vector(u, "u")
     _check_method(method)
     if sparsity is None:
         if colors is not None:
@@ -210,9 +192,9 @@ def rhs_jvp(
     -------
     ndarray
     """
-    _check_callable(f)
-    ua = _as_state(u, "u")
-    va = _as_state(v, "v")
+    check_callable(f)
+    ua = as_float_vector(u, "u")
+    va = as_float_vector(v, "v")
     if va.shape != ua.shape:
         raise ValueError(f"v must have the shape of u {ua.shape}, got {va.shape}")
     _check_method(method)
