@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import platform
+import time
 from pathlib import Path
 
 import jax
@@ -103,6 +104,8 @@ def main() -> dict:
         "best_sciml_over_best_diffrax": best_ours / best_diffrax,
     }
     OUT.mkdir(exist_ok=True)
+    result["date"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    result["machine_info"] = perf.machine_info()
     (OUT / "adjoints.json").write_text(json.dumps(result, indent=2))
     print(f"{'variant':46s} {'time/grad':>10s} {'vs best diffrax':>15s} {'grad rel err':>12s} {'XLA temp':>10s}")
     for r in rows:

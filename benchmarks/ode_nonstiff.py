@@ -41,7 +41,7 @@ import jax.numpy as jnp  # noqa: E402
 from scipy.integrate import solve_ivp  # noqa: E402
 
 from sciml_lib.ode import solve  # noqa: E402
-from sciml_lib.perf import benchmark, format_time  # noqa: E402
+from sciml_lib.perf import benchmark, format_time, machine_info  # noqa: E402
 from sciml_lib.problems import LORENZ, lorenz_components, lorenz_rhs_tuple  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -214,6 +214,8 @@ def main() -> dict:
     results["work_precision"] = wp
 
     RESULTS.mkdir(exist_ok=True)
+    results["date"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    results["machine_info"] = machine_info()
     (RESULTS / "ode_nonstiff.json").write_text(json.dumps(results, indent=2))
     plot(results, RESULTS / "ode_nonstiff.png")
     print_table(results)

@@ -28,7 +28,7 @@ import warnings
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from sciml_lib.perf import benchmark
+from sciml_lib.perf import benchmark, machine_info
 from sciml_lib.problems import (
     POLLU,
     ROBER,
@@ -300,6 +300,8 @@ def main(argv=None):
                 print(f"ROBER rtol=atol=1e-8, error <= Radau's: {k} {r['time'] * 1e3:.3f} ms (error {r['error']:.1e}) "
                       f"-> {ls['time'] / r['time']:.1f}x LSODA")
     OUT.mkdir(parents=True, exist_ok=True)
+    results["date"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    results["machine_info"] = machine_info()
     (OUT / "ode_stiff.json").write_text(json.dumps(results, indent=1))
     plot(results)
     return results
