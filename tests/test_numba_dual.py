@@ -265,3 +265,27 @@ def test_zeros_like_negative_index_and_index_error():
     np.testing.assert_allclose(J, J_cs, rtol=1e-15, atol=0)
     with pytest.raises(IndexError):
         nd.jacobian(_out_of_range, x)  # a DualVector checks its bounds
+
+
+def test_works_when_numba_compiled_empty_like_before_the_import():
+    # Numba's own np.empty_like accepts any type; the dual overloads must still win when
+    # something was compiled before sciml_lib.ad.numba_dual was imported (a fresh process)
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np\n"
+        "from numba import njit\n"
+        "g = njit(lambda x: (np.empty_like(x), np.zeros_like(x)))\n"
+        "g(np.ones(3))\n"
+        "from sciml_lib.ad import numba_dual as nd\n"
+        "from sciml_lib.pde.mol import mol_reaction_diffusion as f\n"
+        "u, p = np.linspace(0.1, 1.0, 12), np.array([3.0, 1.0])\n"
+        "J = nd.rhs_jacobian(f, 0.0, u, p)\n"
+        "from sciml_lib.ad.forward import rhs_jacobian\n"
+        "assert np.allclose(J, rhs_jacobian(f, 0.0, u, p), rtol=1e-12, atol=1e-12)\n"
+        "assert g(np.ones(3))[0].shape == (3,)\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]

@@ -582,6 +582,35 @@ _like(np.empty_like)
 _like(np.zeros_like)
 
 
+def _prefer_dual_overloads(fns: tuple[Callable, ...] = (np.empty_like, np.zeros_like)) -> None:
+    """Put this module's typing templates of ``fns`` before Numba's own.
+
+    Numba tries the templates of a function in the order they were registered and takes
+    the first that accepts the arguments. Its own ``np.empty_like`` accepts any type (it
+    would build a 0-d array *of* DualVector), so when Numba's templates came first (a
+    function was compiled before this module was imported) a generic right-hand side would
+    fail to type. Templates registered later are appended, so this order then holds.
+    """
+    from numba.core.registry import cpu_target
+
+    ctx = cpu_target.typing_context
+    ctx.refresh()
+    for fn in fns:
+        fnty = ctx._lookup_global(fn)
+        if fnty is None:
+            continue
+        ours = [t for t in fnty.templates
+                if getattr(getattr(t, "_overload_func", None), "__module__", None) == __name__]
+        if not ours or fnty.templates[: len(ours)] == tuple(ours):
+            continue
+        rest = [t for t in fnty.templates if t not in ours]
+        ctx._remove_global(fn)
+        ctx._insert_global(fn, type(fnty)(ours + rest))
+
+
+_prefer_dual_overloads()
+
+
 @overload(len)
 def _dv_len(dv):
     if isinstance(dv, DualVectorType):
