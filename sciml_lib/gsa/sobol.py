@@ -38,7 +38,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 from scipy.stats import norm
 
 from ._result import GSAResult, per_output
@@ -81,20 +81,21 @@ def _counts(idx, n):  # pragma: no cover - compiled
     return W
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _first_total(Yt, W, d):  # pragma: no cover - compiled
     """S1, ST (nb, d, k) and V (nb, k) for the resamples given by row counts ``W`` (nb, n).
 
     ``Yt`` is (n, blocks, k). A resample is a weighted sum over the rows in storage order
     (weight = how often the row was drawn), so memory is streamed, never accessed at random.
-    Jansen's and Saltelli's sums are accumulated in the same pass.
+    Jansen's and Saltelli's sums are accumulated in the same pass. The resamples are
+    independent, so they run in parallel (``prange``), each with its own accumulators.
     """
     nb, n = W.shape
     k = Yt.shape[2]
     S = np.empty((4, nb, d, k))  # S1 jansen, ST jansen, S1 saltelli, ST saltelli
     V = np.empty((nb, k))
-    acc = np.empty((4, d))
-    for b in range(nb):
+    for b in prange(nb):
+        acc = np.empty((4, d))
         for c in range(k):
             m = 0
             s = 0.0
