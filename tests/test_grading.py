@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import re
 from pathlib import Path
 
 import nbformat
@@ -33,6 +32,7 @@ from sciml_lib.grading import (
     student_notebook,
     write_notebook,
 )
+from sciml_lib.grading.cases import build_case
 from sciml_lib.grading.cli import main
 from sciml_lib.grading.kernel import _decode
 
@@ -43,51 +43,6 @@ LIMITS = Limits(cell_timeout=20.0, budget=300.0)
 
 
 # -- helpers -------------------------------------------------------------------
-def build_case(hw, path: Path) -> tuple[dict, dict[str, float]]:
-    """Submission notebook (as a dict) and expected points of a case file.
-
-    A case file has a header (``# base: reference|blank``, ``# expect: q=pts ...``)
-    and sections ``# %% <answer id>`` (the student's answer), ``# %% replace <cell
-    id>`` (the student edited a locked or test cell), ``# %% append`` (an extra
-    cell) and ``# %% strip-ids`` (the cells lost their ids).
-    """
-    text = path.read_text(encoding="utf-8")
-    head, *sections = re.split(r"^# %% ", text, flags=re.M)
-    base = re.search(r"^# base: (\w+)", head, re.M).group(1)
-    expect_line = re.search(r"^# expect:(.*)$", head, re.M).group(1)
-    assert base in ("reference", "blank")
-    nb = json.loads(nbformat.writes(student_notebook(hw)))
-    by_id = {c["id"]: c for c in nb["cells"]}
-    if base == "reference":
-        for aid, i in hw.answers.items():
-            by_id[aid]["source"] = hw.nb.cells[i].source
-    strip = False
-    for sec in sections:
-        title, _, body = sec.partition("\n")
-        title, body = title.strip(), body.rstrip() + "\n"
-        if title.endswith("-answer"):
-            by_id[title]["source"] = body
-        elif title.startswith("replace "):
-            by_id[title.split()[1]]["source"] = body
-        elif title == "append":
-            nb["cells"].append({"cell_type": "code", "id": "extra-cell", "metadata": {}, "source": body, "outputs": [], "execution_count": None})
-        elif title == "strip-ids":
-            strip = True
-        else:
-            raise ValueError(f"{path.name}: unknown section {title!r}")
-    if strip:
-        nb["nbformat_minor"] = 4
-        for c in nb["cells"]:
-            c.pop("id", None)
-            c["metadata"].pop("sciml", None)
-    expect = {t.qid: (t.points if base == "reference" else 0.0) for t in hw.tests}
-    for item in expect_line.split():
-        q, pts = item.split("=")
-        assert q in expect, f"{path.name}: unknown question {q}"
-        expect[q] = float(pts)
-    return nb, expect
-
-
 def mini_homework(tmp_path: Path, name: str = "mini") -> Path:
     """A tiny homework folder: one answer, two tests, one manual question."""
     cells = [
