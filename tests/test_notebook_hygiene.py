@@ -255,3 +255,146 @@ def test_computing_solutions_assert_their_result(path):
             n_assert += sum(isinstance(node, ast.Assert)
                             for node in ast.walk(ast.parse("\n".join(lines))))
     assert not bad, f"the code of the solutions {bad} asserts nothing"
+
+
+# -- every figure says what to see (issue 15, item 6) ----------------------------------------------
+# A code cell *draws a figure* when one of its top-level statements calls a drawing function:
+# matplotlib's figure makers and plotting methods (`subplots`, `figure`, `plot`, `imshow`, ...),
+# a figure-drawing helper of sciml_lib (`plot_work_precision`, `plot_flame_graph`, `trace_plot`,
+# `pair_plot`, `draw_graph`, `bar_speedups`, `annotate_slope`), an ipywidgets explorer
+# (`interact(...)`, also as a decorator), or a function defined earlier in the notebook whose body
+# calls one of these (transitively). Calls inside a function definition do not count until the
+# function is called.
+#
+# Convention: the figure is captioned by a paragraph that starts with **Figure** (also
+# "**Figure.**", "**Figures.**", "**Figure (left).**"), **Explorer** (a widget explorer), or
+# "What to see". The caption is either the FIRST paragraph of the nearest following markdown cell
+# or the LAST paragraph of the nearest preceding markdown cell. On the way to it, code cells whose
+# input is hidden (tags remove-input / remove-cell, e.g. the assert-only cells) and other figure
+# cells are skipped, so consecutive figure cells (a static figure and its explorer) may share one
+# caption. Opt-outs: a figure cell whose output is not shown (tags remove-output / remove-cell),
+# or one tagged `no-figure` (it draws nothing the reader sees). Homework notebooks are exempt: their
+# figures are the student's answers to a task that says what to plot.
+DRAW_CALLS = frozenset({
+    "subplots", "figure", "subplot", "plot", "semilogx", "semilogy", "loglog", "scatter", "bar",
+    "barh", "hist", "imshow", "matshow", "spy", "contour", "contourf", "pcolormesh",
+    "fill_between", "errorbar", "boxplot", "interact", "interactive", "plot_work_precision",
+    "plot_flame_graph", "trace_plot", "pair_plot", "draw_graph", "bar_speedups", "annotate_slope",
+})
+CAPTION = re.compile(r"^\s*(?:\*\*(?:Figures?|Explorer)\b|[*_]{0,2}What to see\b)")
+_HIDDEN_INPUT = {"remove-input", "remove-cell"}
+_NOT_SHOWN = {"remove-output", "remove-cell", "no-figure"}
+
+
+def _tags(cell: dict) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+def _called_names(node: ast.AST) -> set[str]:
+    names = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Call):
+            f = n.func
+            names.add(f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", ""))
+    return names
+
+
+def figure_cells(nb: dict) -> list[int]:
+    """Indices of the code cells that draw a figure (the rule above)."""
+    drawing, out = set(DRAW_CALLS), []
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        lines = [ln for ln in cell_source(cell).splitlines()
+                 if not ln.lstrip().startswith(("%", "!"))]
+        draws = False
+        for stmt in ast.parse("\n".join(lines)).body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                decorators = set()
+                for d in stmt.decorator_list:
+                    decorators |= _called_names(d) | {getattr(d, "id", ""), getattr(d, "attr", "")}
+                if decorators & drawing:
+                    draws = True
+                elif _called_names(stmt) & drawing:
+                    drawing.add(stmt.name)
+            elif _called_names(stmt) & drawing:
+                draws = True
+        if draws:
+            out.append(i)
+    return out
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p for p in re.split(r"\n[ \t]*\n", text.strip()) if p.strip()]
+
+
+def uncaptioned_figures(nb: dict) -> list[int]:
+    """Figure cells with no caption next to them (see the convention above)."""
+    cells = nb["cells"]
+    figs = set(figure_cells(nb))
+
+    def neighbour(i: int, step: int) -> dict | None:
+        j = i + step
+        while 0 <= j < len(cells):
+            c = cells[j]
+            if c["cell_type"] == "markdown":
+                return c
+            if not (_tags(c) & _HIDDEN_INPUT or j in figs):
+                return None
+            j += step
+        return None
+
+    bad = []
+    for i in sorted(figs):
+        if _tags(cells[i]) & _NOT_SHOWN:
+            continue
+        after, before = neighbour(i, +1), neighbour(i, -1)
+        paras_after = _paragraphs(cell_source(after)) if after else []
+        paras_before = _paragraphs(cell_source(before)) if before else []
+        if not ((paras_after and CAPTION.match(paras_after[0]))
+                or (paras_before and CAPTION.match(paras_before[-1]))):
+            bad.append(i)
+    return bad
+
+
+@pytest.mark.parametrize("path", LECTURES, ids=LECTURE_IDS)
+def test_every_figure_says_what_to_see(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    bad = uncaptioned_figures(nb)
+    assert not bad, (f"figure cells {bad} have no caption: put a paragraph starting with "
+                     "'**Figure.**' (or '**Explorer.**', 'What to see') right after or before them")
+
+
+def _nb(*cells: tuple[str, str] | tuple[str, str, list[str]]) -> dict:
+    out = []
+    for kind, src, *tags in cells:
+        meta_ = {"tags": tags[0]} if tags else {}
+        out.append({"cell_type": kind, "source": src, "metadata": meta_})
+    return {"cells": out}
+
+
+def test_caption_rule_on_synthetic_notebooks():
+    draw = "fig, ax = subplots()\nax.plot([1, 2])\nplt.show()\n"
+    # detection: direct calls, helpers defined in the notebook, interact (also as a decorator)
+    nb = _nb(("code", "import numpy as np\nx = np.ones(3)\n"), ("code", "def show(k):\n" + "".join(
+        "    " + ln + "\n" for ln in draw.splitlines())), ("code", "show(3)\n"),
+        ("code", "@interact(k=(1, 5))\ndef explore(k):\n    show(k)\n"), ("code", draw))
+    assert figure_cells(nb) == [2, 3, 4]
+    # a figure followed by prose that does not caption it fails ...
+    assert uncaptioned_figures(_nb(("code", draw), ("markdown", "## Next section"))) == [0]
+    assert uncaptioned_figures(_nb(("markdown", "Some text.\n\n**Figure.** Not the last one.\n\n"
+                                                 "The end."), ("code", draw))) == [1]
+    # ... and so does a caption separated from its figure by a visible code cell
+    assert uncaptioned_figures(_nb(("code", draw), ("code", "print(1)\n"),
+                                   ("markdown", "**Figure.** Too far."))) == [0]
+    # captions after (skipping hidden assert cells), before, and shared by consecutive figures
+    assert uncaptioned_figures(_nb(("code", draw), ("code", "assert True\n", ["remove-input"]),
+                                   ("markdown", "**Figure.** Left: ..."))) == []
+    assert uncaptioned_figures(_nb(("markdown", "Intro.\n\nWhat to see: the slope."),
+                                   ("code", draw))) == []
+    assert uncaptioned_figures(_nb(("code", draw), ("code", "interact(f, k=(1, 3))\n"),
+                                   ("markdown", "**Explorer.** Turn k.\n\nMore."))) == []
+    # opt-outs: output not shown, or tagged no-figure
+    assert uncaptioned_figures(_nb(("code", draw, ["remove-output"]),
+                                   ("markdown", "## Next"))) == []
+    assert uncaptioned_figures(_nb(("code", draw, ["no-figure"]), ("markdown", "## Next"))) == []
