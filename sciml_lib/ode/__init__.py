@@ -7,6 +7,10 @@
   Rosenbrock (Rodas4/5/5P, Rosenbrock23), implicit Euler and TR-BDF2, variable-order NDF/BDF;
   :mod:`~sciml_lib.ode.newton` and :mod:`~sciml_lib.ode.linsolve` for their nonlinear and
   linear systems.
+* :mod:`~sciml_lib.ode.events`: events (located zeros, terminal events) and callbacks
+  (:class:`~sciml_lib.ode.events.ContinuousCallback`,
+  :class:`~sciml_lib.ode.events.DiscreteCallback`,
+  :class:`~sciml_lib.ode.events.PresetTimeCallback`) of ``solve``.
 * :mod:`~sciml_lib.ode.tableaus`: every method's coefficients as data.
 * :class:`~sciml_lib.ode.solution.ODESolution`, :class:`~sciml_lib.ode.solution.ODEStats`,
   :func:`~sciml_lib.ode.solution.hermite_interpolant`: the result objects.
@@ -14,6 +18,7 @@
 
 from ._solve import METHODS, MethodInfo, solve
 from .bdf import NDF_KAPPA, rescale_differences
+from .events import ContinuousCallback, DiscreteCallback, Event, PresetTimeCallback, locate_zero
 from .explicit_rk import RKDenseOutput
 from .linsolve import LINSOLVERS, DenseLU, GMRESSolver, SparseLU, make_linsolve
 from .newton import NewtonResult, newton
@@ -41,6 +46,11 @@ __all__ = [
     "solve",
     "METHODS",
     "MethodInfo",
+    "Event",
+    "ContinuousCallback",
+    "DiscreteCallback",
+    "PresetTimeCallback",
+    "locate_zero",
     "RKDenseOutput",
     "ODEStats",
     "ODESolution",

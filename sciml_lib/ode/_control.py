@@ -36,11 +36,15 @@ __all__ = [
     "DT_MIN_ULPS_IMPLICIT", "EPS", "SQRT_EPS", "err_norm", "wnorm", "initial_step",
     "initial_step_np", "implicit_factor", "implicit_factor_nb", "hermite_step", "StepLoop",
     "reject_factor", "reject_factor_nb", "accept_control", "failed_step", "loop_start",
+    "EVENT", "TERMINATED", "DISCRETE", "crossed", "events_stop",
 ]
 
 # -- status codes ----------------------------------------------------------------------------
 #: Status codes of every stepping loop (NONFINITE = 3 is also the code of :mod:`sciml_lib.gpu`).
 OK, MAX_STEPS, DT_SMALL, NONFINITE, FAILED, BAD_RHS = 0, 1, 2, 3, 4, 5
+#: A loop stopped because an event or callback fired (internal: the event driver of
+#: :mod:`sciml_lib.ode.events` takes over); a solve ended by a terminal event (success).
+EVENT, TERMINATED = 6, 7
 
 #: The one table of messages; a failed solve appends `` at t = ...``.
 MESSAGES: dict[int, str] = {
@@ -51,6 +55,8 @@ MESSAGES: dict[int, str] = {
     NONFINITE: "stopped: the solution became non-finite (NaN or inf)",
     FAILED: "stopped: repeated step failures (Newton divergence, singular or non-finite W)",
     BAD_RHS: "stopped: f returned an output whose length differs from len(u0)",
+    EVENT: "stopped: an event or callback fired",
+    TERMINATED: "terminated by a terminal event",
 }
 
 
@@ -240,6 +246,46 @@ def loop_start(f, t0, t1, u0, p, rtol, atol, dt0, order):
     return tdir, span, u, f0, nf, ts, us, dus, npts, h
 
 
+# -- events ------------------------------------------------------------------------------------
+#: ``direction`` code of a discrete condition in :func:`events_stop` (fires when its value > 0).
+DISCRETE = 2.0
+
+
+@njit(cache=True, inline="always")
+def crossed(g_old, g_new, direction):
+    """Whether an event function crossed zero over one step, in ``direction`` (+1 up, -1 down,
+    0 either): up is ``g_old < 0 <= g_new``, down ``g_old > 0 >= g_new``. A zero at the start
+    of a step (the initial time, or a step that ended exactly on a zero) is not a crossing, so
+    each zero is reported once."""
+    up = g_old < 0.0 <= g_new
+    down = g_old > 0.0 >= g_new
+    return (up and direction >= 0.0) or (down and direction <= 0.0)
+
+
+@njit(cache=True, inline="always")
+def events_stop(g_old, g_new, direction, left):
+    """After an accepted step: whether a stepping loop must stop for the event driver.
+
+    Entry ``i`` with ``direction[i] == DISCRETE`` is a discrete condition (stop when
+    ``g_new[i] > 0``); the others are event functions whose crossings (:func:`crossed`)
+    count ``left[i]`` down (``left[i] == 0``: never stop, only observed). ``g_old`` becomes
+    ``g_new``.
+    """
+    stop = False
+    for i in range(g_new.size):
+        if direction[i] == DISCRETE:
+            if g_new[i] > 0.0:
+                stop = True
+        elif g_new[i] != g_new[i]:  # NaN: the driver reports it
+            stop = True
+        elif left[i] > 0 and crossed(g_old[i], g_new[i], direction[i]):
+            left[i] -= 1
+            if left[i] == 0:
+                stop = True
+        g_old[i] = g_new[i]
+    return stop
+
+
 # -- dense output of one step ------------------------------------------------------------------
 @njit(cache=True)
 def hermite_step(u0, u1, f0, f1, h, theta, out):
@@ -303,7 +349,7 @@ class StepLoop:
     """Step bookkeeping of the Python stepping loops: storage, counters, ``tstops``, control."""
 
     def __init__(self, t0: float, t1: float, u0: np.ndarray, f0: np.ndarray,
-                 tstops: Any = ()) -> None:
+                 tstops: Any = (), watch: Any = None) -> None:
         self.tdir = 1.0 if t1 > t0 else -1.0
         self.span = abs(t1 - t0)
         self.t1 = t1
@@ -314,6 +360,8 @@ class StepLoop:
         self.ts, self.us, self.dus = [t0], [u0.copy()], [f0.copy()]
         self.naccept = self.nreject = self.nfail = 0
         self.errold, self.first, self.last_rejected = 1.0, True, False
+        # events: ``watch(t, u) -> bool`` after every accepted step; True stops the loop
+        self.watch, self.stopped = watch, False
 
     def check(self, t: float, h: float, max_steps: int) -> tuple[int, float]:
         """Before a step from ``t``: ``(OK, h clipped to the next stop)``, or MAX_STEPS/DT_SMALL."""
@@ -331,6 +379,8 @@ class StepLoop:
         self.ts.append(t)
         self.us.append(u.copy())
         self.dus.append(du.copy())
+        if self.watch is not None and self.watch(t, u):
+            self.stopped = True
 
     def advance(self, F: Any, t: float, hs: float, unew: np.ndarray) -> tuple:
         """Accept the step ``t -> t + hs`` to ``unew``: ``(t_new, unew, f(t_new, unew))``."""

@@ -20,7 +20,7 @@ from sciml_lib._specialize import compiles_to
 from sciml_lib.ad import _numba_jac as nj
 
 from . import rosenbrock as R
-from ._control import OK, status_message
+from ._control import EVENT, OK, status_message
 from ._jacobian import Counter, JacobianProvider, no_fc, no_jac
 from .bdf import bdf
 from .linsolve import make_linsolve
@@ -112,7 +112,7 @@ def _run_compiled(method: str, f: Callable, mode: str, jac: Any, t0: float, t1: 
 def _run_python(method: str, f: Callable, mode: str, jac: Any, plan: Any, t0: float, t1: float,
                 u: np.ndarray, p: Any, rtol: float, atol: np.ndarray, dt0: float,
                 adaptive: bool, max_steps: int, stops: tuple, linsolve: str,
-                precond: str | None, gmres_rtol: float | None) -> tuple:
+                precond: str | None, gmres_rtol: float | None, watch: Any = None) -> tuple:
     F = Counter(f, p, u.size)
     jp = JacobianProvider(f, p, F, mode, jac if mode == "user" else None, plan)
     gtol = gmres_rtol if gmres_rtol is not None else max(1e-7, 1e-2 * rtol)
@@ -121,13 +121,16 @@ def _run_python(method: str, f: Callable, mode: str, jac: Any, plan: Any, t0: fl
         raise ValueError("precond: 'ilu' needs jac_sparsity or a sparse jac")
     args = (t0, t1, u, rtol, atol, dt0 or None, adaptive, max_steps, stops)
     if method in ROSENBROCK_TABLEAUS:
-        status, L, njac, nlu, nnewton = R.rosenbrock(F, jp, ls, ROSENBROCK_TABLEAUS[method], *args)
+        status, L, njac, nlu, nnewton = R.rosenbrock(F, jp, ls, ROSENBROCK_TABLEAUS[method], *args,
+                                                     watch=watch)
     elif method == "Rosenbrock23":
-        status, L, njac, nlu, nnewton = R.rosenbrock23(F, jp, ls, *args)
+        status, L, njac, nlu, nnewton = R.rosenbrock23(F, jp, ls, *args, watch=watch)
     elif method == "BDF":
-        status, L, njac, nlu, nnewton = bdf(F, jp, ls, *args)
+        status, L, njac, nlu, nnewton = bdf(F, jp, ls, *args, watch=watch)
     else:
-        status, L, njac, nlu, nnewton = sdirk(method, F, jp, ls, *args)
+        status, L, njac, nlu, nnewton = sdirk(method, F, jp, ls, *args, watch=watch)
+    if L.stopped and status == OK:
+        status = EVENT
     ts, us, dus = np.array(L.ts), np.array(L.us), np.array(L.dus)
     stats = ODEStats(int(F.n), L.naccept, L.nreject, int(njac), int(nlu), int(nnewton))
     extra = ""
@@ -140,8 +143,13 @@ def run_implicit(method: str, f: Callable, t0: float, t1: float, u: np.ndarray, 
                  rtol: float, atol: np.ndarray, dt: float | None, adaptive: bool,
                  saveat: np.ndarray | None, dense: bool, max_steps: int, stops: tuple,
                  jac: Any, jac_sparsity: Any, colors: Any, linsolve: str | None,
-                 precond: str | None, gmres_rtol: float | None, specialize: bool) -> ODESolution:
-    """Solve with the implicit method ``method`` (arguments validated by ``solve``)."""
+                 precond: str | None, gmres_rtol: float | None, specialize: bool,
+                 watch: Any = None) -> ODESolution:
+    """Solve with the implicit method ``method`` (arguments validated by ``solve``).
+
+    ``watch`` (from :mod:`sciml_lib.ode.events`): ``watch(t, u) -> bool`` after every accepted
+    step, True stopping the loop with status ``EVENT``; it runs the Python loops (the compiled
+    Rosenbrock loops have no event hook)."""
     n = u.size
     plan = _sparsity_plan(f, u, p, t0, jac_sparsity, colors)
     if linsolve is None:
@@ -150,6 +158,7 @@ def run_implicit(method: str, f: Callable, t0: float, t1: float, u: np.ndarray, 
     dt0 = abs(float(dt)) if dt is not None else 0.0
     compiled = (
         not stops
+        and watch is None
         and linsolve == "dense"
         and plan is None
         and (method in ROSENBROCK_TABLEAUS or method == "Rosenbrock23")
@@ -161,7 +170,7 @@ def run_implicit(method: str, f: Callable, t0: float, t1: float, u: np.ndarray, 
                             max_steps, specialize)
     else:
         out = _run_python(method, f, mode, jac, plan, t0, t1, u, p, rtol, atol, dt0, adaptive,
-                          max_steps, stops, linsolve, precond, gmres_rtol)
+                          max_steps, stops, linsolve, precond, gmres_rtol, watch)
     status, ts, us, dus, stats, extra = out
     message = status_message(status, ts[-1], extra)
     interp = None
@@ -178,4 +187,4 @@ def run_implicit(method: str, f: Callable, t0: float, t1: float, u: np.ndarray, 
     else:
         t_out, u_out = ts, us
     return ODESolution(t_out, u_out, stats, status == OK, message, method,
-                       interp if dense else None)
+                       interp if dense else None, status=status)

@@ -315,6 +315,8 @@ def solve(
     precond: str | None = None,
     gmres_rtol: float | None = None,
     specialize: bool = False,
+    events: Any = None,
+    callbacks: Any = None,
 ) -> ODESolution:
     r"""Solve :math:`u' = f(t, u, p)`, :math:`u(t_0) = u_0` on ``tspan`` with any method.
 
@@ -388,6 +390,18 @@ def solve(
         compile a loop specialised on ``f`` (direct calls instead of a function
         pointer), cached on disk for a module-level ``f`` (see
         :mod:`sciml_lib._specialize`).
+    events : callable, Event or list of them, optional
+        Event functions ``g(t, u, p) -> float`` whose zeros are located on the dense output
+        (:class:`~sciml_lib.ode.events.Event`, or a function with SciPy's ``terminal`` and
+        ``direction`` attributes); the crossings are returned in ``sol.t_events`` and
+        ``sol.u_events``; a terminal event ends the solve with ``success=True`` and
+        ``status == 7``. See :mod:`sciml_lib.ode.events`.
+    callbacks : callback or list, optional
+        :class:`~sciml_lib.ode.events.ContinuousCallback`,
+        :class:`~sciml_lib.ode.events.DiscreteCallback` or
+        :class:`~sciml_lib.ode.events.PresetTimeCallback` objects, whose ``affect(t, u, p)``
+        changes ``u`` (and ``p``) in place; the solve restarts after each (``sol.p`` holds
+        the final parameters).
 
     Returns
     -------
@@ -450,6 +464,10 @@ def solve(
             raise ValueError(_err("linsolve", valid=LINSOLVERS, got=linsolve))
     p = _as_params(p)
     _check_rhs(f, t0, u, p)
+    if events is not None or callbacks is not None:
+        return _solve_events(info, f, t0, t1, u, p, rtol, atol_a, dt_, use_adaptive, sa, dense,
+                             max_steps, stops, jac, jac_sparsity, colors, linsolve, precond,
+                             gmres_rtol, specialize, events, callbacks)
     if info.family == "explicit":
         return run_explicit(f, t0, t1, u, p, TABLEAUS[info.name], rtol, atol_a, dt_,
                             use_adaptive, sa, dense, max_steps, specialize, stops)
@@ -457,3 +475,38 @@ def solve(
     return run_implicit(info.name, f, t0, t1, u, p, rtol, atol_a, dt_, use_adaptive, sa, dense,
                         max_steps, stops, jac, jac_sparsity, colors, linsolve, precond,
                         gmres_rtol, specialize)
+
+
+def _solve_events(info: MethodInfo, f: Callable, t0: float, t1: float, u: np.ndarray, p: Any,
+                  rtol: float, atol_a: np.ndarray, dt_: float | None, use_adaptive: bool,
+                  sa: np.ndarray | None, dense: bool, max_steps: int, stops: tuple, jac: Any,
+                  jac_sparsity: Any, colors: Any, linsolve: str | None, precond: str | None,
+                  gmres_rtol: float | None, specialize: bool, events: Any,
+                  callbacks: Any) -> ODESolution:
+    """:func:`solve` with events or callbacks: the method's loop run piece by piece by
+    :func:`sciml_lib.ode.events.solve_with_events`."""
+    from .events import solve_with_events
+
+    if callbacks is not None and isinstance(p, tuple) and \
+            all(isinstance(x, numbers.Real) for x in p):
+        p = np.array(p, dtype=float)  # an affect may change p in place: one array throughout
+    if info.family == "explicit":
+        tab = TABLEAUS[info.name]
+
+        def run(ta: float, tb: float, ua: np.ndarray, watch: Any, nmax: int, st: tuple,
+                h: float | None) -> ODESolution:
+            dt = dt_ if (h is None or not use_adaptive) else h
+            return run_explicit(f, ta, tb, ua, p, tab, rtol, atol_a, dt, use_adaptive, None,
+                                True, nmax, specialize, st, watch)
+    else:
+        _check_jac(jac, t0, u, p)
+
+        def run(ta: float, tb: float, ua: np.ndarray, watch: Any, nmax: int, st: tuple,
+                h: float | None) -> ODESolution:
+            dt = dt_ if (h is None or not use_adaptive) else h
+            return run_implicit(info.name, f, ta, tb, ua, p, rtol, atol_a, dt, use_adaptive,
+                                None, True, nmax, st, jac, jac_sparsity, colors, linsolve,
+                                precond, gmres_rtol, specialize, watch)
+
+    return solve_with_events(run, info.name, f, t0, t1, u, p, events, callbacks, sa, dense,
+                             max_steps, stops)

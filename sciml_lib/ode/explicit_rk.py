@@ -168,8 +168,14 @@ def _copy_into(dst, src):
 
 
 def _integrate(f, t0, t1, u0, p, A, b, c, e, D, fsal, has_dense, adaptive, h_in, rtol, atol,
-               beta1, beta2, q, max_steps, saveat, store_steps, store_dense):
+               beta1, beta2, q, max_steps, saveat, store_steps, store_dense, watch, ev_g, ev_dir,
+               ev_left):
     """The stepping loop (compiled by Numba; also runs as plain Python).
+
+    Events (:mod:`sciml_lib.ode.events`): with ``ev_g.size > 0``, ``watch(t, u, p, out)``
+    writes the event values after every accepted step and the loop stops with status
+    ``EVENT`` when :func:`sciml_lib.ode._control.events_stop` says so (``ev_g`` holds the
+    values at the last step, ``ev_dir`` the directions, ``ev_left`` the crossings left).
 
     Returns ``(status, t_end, nf, naccept, nreject, ts, us, ks, save_u, nsave)``
     where ``ts``/``us`` hold the accepted step points (when ``store_steps``),
@@ -225,6 +231,8 @@ def _integrate(f, t0, t1, u0, p, A, b, c, e, D, fsal, has_dense, adaptive, h_in,
     last_rejected = False
     factor = 1.0
     done = span == 0.0
+    nev = ev_g.size
+    ev_new = np.empty(nev)
     if h * direction < 0.0:  # the starting step saw f change the length of its output
         status = _BADRHS
         done = True
@@ -328,6 +336,11 @@ def _integrate(f, t0, t1, u0, p, A, b, c, e, D, fsal, has_dense, adaptive, h_in,
         t = tnew
         _copy_into(u, unew)
         _copy_into(fu, fnew)
+        if nev > 0:
+            watch(t, u, p, ev_new)
+            if C.events_stop(ev_g, ev_new, ev_dir, ev_left):
+                status = C.EVENT
+                break
         if (t - t1) * direction >= 0.0:
             done = True
         elif adaptive:
@@ -349,6 +362,8 @@ def _stage_input_b(u, h, b, K, out):
 _ARR = types.float64[::1]
 _ARR2 = types.float64[:, ::1]
 _RHS_SIG = _ARR(types.float64, _ARR, _ARR)
+#: ``watch(t, u, p, out)`` of the events (:mod:`sciml_lib.ode.events`)
+WATCH_SIG = types.none(types.float64, _ARR, _ARR, _ARR)
 _DRIVER_ARGS = (
     types.FunctionType(_RHS_SIG),  # f
     types.float64, types.float64, _ARR, _ARR,  # t0, t1, u0, p
@@ -357,7 +372,17 @@ _DRIVER_ARGS = (
     types.float64, types.float64, _ARR,  # h_in, rtol, atol
     types.float64, types.float64, types.float64,  # beta1, beta2, q
     types.int64, _ARR, types.boolean, types.boolean,  # max_steps, saveat, store_steps, store_dense
+    types.FunctionType(WATCH_SIG), _ARR, _ARR, types.int64[::1],  # watch, ev_g, ev_dir, ev_left
 )
+
+
+@njit(cache=True)
+def no_watch(t, u, p, out):
+    """The ``watch`` of a solve without events (never called: ``ev_g`` is empty)."""
+    return None
+
+
+_NO_EVENTS = (np.empty(0), np.empty(0), np.empty(0, dtype=np.int64))
 
 _DRIVERS: dict[str, Any] = {}
 
@@ -365,14 +390,15 @@ _DRIVERS: dict[str, Any] = {}
 def _typed_driver():
     """The compiled loop taking ``f`` as a typed function pointer (compiled once, cached)."""
     if "typed" not in _DRIVERS:
+        no_watch.compile(WATCH_SIG.args)
         _DRIVERS["typed"] = njit(_DRIVER_ARGS, cache=True)(_integrate)
     return _DRIVERS["typed"]
 
 
-_SPECIALIZED: dict[int, Callable] = {}
+_SPECIALIZED: dict[tuple, Callable] = {}
 
 
-def _specialized_driver(f: Dispatcher) -> Callable:
+def _specialized_driver(f: Dispatcher, watch: Any = no_watch) -> Callable:
     """A loop compiled with ``f`` inlined, cached on disk when ``f`` is importable.
 
     Numba cannot cache a function whose argument is another jitted function
@@ -382,11 +408,12 @@ def _specialized_driver(f: Dispatcher) -> Callable:
     ``f`` (defined in ``__main__``, a notebook or a closure) get an in-memory
     specialisation.
     """
-    key = id(f)
+    key = (id(f), id(watch))
     if key not in _SPECIALIZED:
-        driver = generated_driver(_integrate, {"f": f}, "rk")
+        bound = {"f": f, "watch": watch}
+        driver = generated_driver(_integrate, bound, "rk")
         if driver is None:
-            driver = specialized_in_memory(_integrate, {"f": f})
+            driver = specialized_in_memory(_integrate, bound)
         _SPECIALIZED[key] = driver
     return _SPECIALIZED[key]
 
@@ -450,8 +477,11 @@ def _rhs_has_array_signature(f: Dispatcher) -> bool:
 def _run_segment(f: Callable, t0: float, t1: float, u0a: np.ndarray, p: Any, tab: ButcherTableau,
                  rtol: float, atol_a: np.ndarray, dt: float | None, use_adaptive: bool,
                  sa: np.ndarray, store_steps: bool, store_dense: bool, max_steps: int,
-                 specialize: bool) -> tuple:
-    """One run of the stepping loop from ``t0`` to ``t1`` (the raw output of ``_integrate``)."""
+                 specialize: bool, watch: Any = None) -> tuple:
+    """One run of the stepping loop from ``t0`` to ``t1`` (the raw output of ``_integrate``).
+
+    ``watch``: the events of :mod:`sciml_lib.ode.events` (a ``Watch``; its arrays are updated
+    in place), or None."""
     has_dense = tab.dense is not None
     D = np.ascontiguousarray(tab.dense if has_dense else np.zeros((tab.stages, 1)))
     q = float(min(tab.order, tab.embedded_order or tab.order))
@@ -462,13 +492,17 @@ def _run_segment(f: Callable, t0: float, t1: float, u0a: np.ndarray, p: Any, tab
         bool(tab.fsal), has_dense, use_adaptive, float(abs(dt)) if dt is not None else 0.0,
         float(rtol), atol_a, beta1, beta2, q, int(max_steps), sa, store_steps, store_dense,
     )
-    if _is_njit(f):
+    ev = _NO_EVENTS if watch is None else (watch.g, watch.dirs, watch.left)
+    wfn = no_watch if watch is None else watch.fn
+    if _is_njit(f) and (watch is None or watch.compiled):
         p_arr = _as_float_params(p)
         if specialize:
-            return _specialized_driver(f)(*args[:3], p if p_arr is None else p_arr, *args[4:])
-        if p_arr is not None and _rhs_has_array_signature(f):
-            return _typed_driver()(f, *args[:3], p_arr, *args[4:])
-        return _specialized_driver(f)(*args[:3], p, *args[4:])
+            return _specialized_driver(f, wfn)(*args[:3], p if p_arr is None else p_arr,
+                                               *args[4:], *ev)
+        if p_arr is not None and _rhs_has_array_signature(f) and (
+                watch is None or watch.typed):
+            return _typed_driver()(f, *args[:3], p_arr, *args[4:], wfn, *ev)
+        return _specialized_driver(f, wfn)(*args[:3], p, *args[4:], *ev)
     # plain Python: the same loop, uncompiled; the starting step by its Python source
     if use_adaptive and dt is None:
         direction = 1.0 if t1 > t0 else -1.0
@@ -478,7 +512,7 @@ def _run_segment(f: Callable, t0: float, t1: float, u0a: np.ndarray, p: Any, tab
         if h0 < 0.0:  # f changed its length: the first stage reports it
             h0 = 1e-6 * abs(t1 - t0)
         args = args[:12] + (h0,) + args[13:]
-    out = _integrate(f, *args[:3], p, *args[4:])
+    out = _integrate(f, *args[:3], p, *args[4:], wfn, *ev)
     if use_adaptive and dt is None:  # count the starting step's call of f as the loop would
         out = out[:2] + (out[2] + 1,) + out[3:]
     return out
@@ -487,12 +521,13 @@ def _run_segment(f: Callable, t0: float, t1: float, u0a: np.ndarray, p: Any, tab
 def run_explicit(f: Callable, t0: float, t1: float, u0a: np.ndarray, p: Any, tab: ButcherTableau,
                  rtol: float, atol_a: np.ndarray, dt: float | None, use_adaptive: bool,
                  saveat: np.ndarray | None, dense: bool, max_steps: int,
-                 specialize: bool = False, tstops: tuple = ()) -> ODESolution:
+                 specialize: bool = False, tstops: tuple = (), watch: Any = None) -> ODESolution:
     """Solve with the explicit tableau ``tab`` (arguments validated by :func:`sciml_lib.ode.solve`;
     ``saveat`` sorted in the direction of integration; ``tstops`` strictly inside the span).
 
     With ``tstops`` the loop runs once per piece between them (a fresh start at each stop, so
     that no step straddles a jump of ``f``); the pieces are joined into one solution.
+    ``watch``: the events of :mod:`sciml_lib.ode.events` (the loop may stop with ``EVENT``).
     """
     direction = 1.0 if t1 > t0 else -1.0
     stops = sorted(tstops, key=lambda x: direction * x)
@@ -516,7 +551,7 @@ def run_explicit(f: Callable, t0: float, t1: float, u0a: np.ndarray, p: Any, tab
             sa = np.ascontiguousarray(saveat[after & (direction * (saveat - b) <= 0)])
         left = max_steps - naccept - nreject
         out = _run_segment(f, a, b, u, p, tab, rtol, atol_a, dt, use_adaptive, sa, store_steps,
-                           bool(dense), max(left, 0), specialize)
+                           bool(dense), max(left, 0), specialize, watch)
         status, t_end, nf_k, na_k, nr_k, ts, us, ks, save_u, nsave = out
         nf, naccept, nreject = nf + nf_k, naccept + na_k, nreject + nr_k
         npts = na_k + 1
@@ -550,7 +585,8 @@ def run_explicit(f: Callable, t0: float, t1: float, u0a: np.ndarray, p: Any, tab
     else:
         t_out, u_out = np.concatenate(ST), np.concatenate(SU)
     message = C.status_message(status, t_end)
-    return ODESolution(t_out, u_out, stats, status == _OK, message, tab.name, interp)
+    return ODESolution(t_out, u_out, stats, status == _OK, message, tab.name, interp,
+                       status=status)
 
 
 def solve(f: Callable, tspan: Any, u0: Any, p: Any = (), **kwargs: Any) -> ODESolution:

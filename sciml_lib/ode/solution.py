@@ -157,6 +157,13 @@ class ODESolution:
     interpolant : callable, optional
         Dense output: maps a 1-D array of times to an array of shape
         ``(len, n)``. Without it, calling the solution raises ``ValueError``.
+    status : int, optional
+        The status code of :mod:`sciml_lib.ode` (0: reached the end; 7: ended by a terminal
+        event; 1-5: failures). By default 0 for a success, -1 otherwise.
+    events : (list, list), optional
+        ``(t_events, u_events)`` of a solve with ``events``: for each event, an array of
+        the times of its crossings and an array with the state at each (one row per crossing),
+        as the attributes ``t_events`` and ``u_events`` (None without events).
 
     Notes
     -----
@@ -175,6 +182,9 @@ class ODESolution:
         message: str,
         method: str,
         interpolant: Callable[[np.ndarray], np.ndarray] | None = None,
+        *,
+        status: int | None = None,
+        events: tuple | None = None,
     ) -> None:
         self.t = np.asarray(t, dtype=float).reshape(-1)
         u = np.asarray(u, dtype=float)
@@ -188,6 +198,12 @@ class ODESolution:
         self.message = str(message)
         self.method = str(method)
         self.interpolant = interpolant
+        self.status = (0 if self.success else -1) if status is None else int(status)
+        #: per event of ``solve(..., events=...)``: the times and states of its crossings
+        self.t_events: list[np.ndarray] | None = None
+        self.u_events: list[np.ndarray] | None = None
+        if events is not None:
+            self.t_events, self.u_events = list(events[0]), list(events[1])
         span = getattr(interpolant, "t", None)
         if span is not None and np.size(span) > 0:
             a, b = float(span[0]), float(span[-1])  # step times are monotone

@@ -20,7 +20,11 @@ OREGO (Oregonator)        :data:`OREGO`                               yes
 E5 (pyrolysis)            :data:`E5`                                  yes
 van der Pol (eps = 1e-6)  :data:`VDPOL`                               yes
 2-D Brusselator           :func:`brusselator_2d` ``(N)``              yes
+bouncing ball (events)    :data:`BOUNCING_BALL`                       no
 ========================  ==========================================  =======
+
+:mod:`~sciml_lib.problems.events` holds the event functions and closed forms of the
+bouncing ball, the pendulum period and the Lorenz Poincaré section.
 
 Right-hand sides are Numba-compiled ``f(t, u, p) -> du`` functions taking a
 float array ``p``; they are accepted by :func:`sciml_lib.ode.solve` and are
@@ -62,6 +66,17 @@ from .chemistry import (
     rober_rhs,
     rober_rhs_tuple,
 )
+from .events import (
+    BOUNCING_BALL,
+    ball_bounce,
+    ball_height,
+    ball_rhs,
+    bounce_times,
+    lorenz_section,
+    pendulum_angle,
+    pendulum_period,
+    pendulum_period_series,
+)
 from .hires import HIRES, hires_jac, hires_rhs
 from .lorenz import (
     LORENZ,
@@ -95,6 +110,15 @@ PROBLEMS: dict[str, ODEProblem] = {
 __all__ = [
     "ODEProblem",
     "PROBLEMS",
+    "BOUNCING_BALL",
+    "ball_rhs",
+    "ball_height",
+    "ball_bounce",
+    "bounce_times",
+    "pendulum_angle",
+    "pendulum_period",
+    "pendulum_period_series",
+    "lorenz_section",
     "LORENZ",
     "LOTKA_VOLTERRA",
     "HARMONIC_OSCILLATOR",
