@@ -281,6 +281,8 @@ def _probe(entries: list[_Entry], t0: float, u0: np.ndarray, p: Any) -> None:
         try:
             with np.errstate(all="ignore"):
                 py(t0, u0.copy(), p.copy() if isinstance(p, np.ndarray) else p)
+            if isinstance(e.fn, Dispatcher) and len(_PY_OK) < 1000:
+                _PY_OK.add(e.fn)
         except Exception as exc:  # noqa: BLE001 - re-raised naming the argument
             if isinstance(e.fn, Dispatcher) and not isinstance(exc, IndexError):
                 continue  # Numba-only constructs may not run as Python
@@ -357,7 +359,8 @@ def locate_zero(h: Callable[[float], float], a: float, b: float, ha: float, hb: 
         raise ValueError("h: need finite values of opposite signs at a and b")
     kept = 0
     for it in range(maxiter):
-        if abs(b - a) <= 4.0 * _EPS * max(abs(a), abs(b), 1e-300):
+        tol = 4.0 * _EPS * max(abs(a), abs(b), 1e-300)
+        if abs(b - a) <= tol:
             break
         if it < maxiter // 2:
             c = b - hb * (b - a) / (hb - ha)
@@ -373,9 +376,11 @@ def locate_zero(h: Callable[[float], float], a: float, b: float, ha: float, hb: 
             kept = 0
         else:  # a kept again: halve its value (Illinois)
             kept += 1
-            if kept >= 1:
-                ha *= 0.5
+            ha *= 0.5
+        moved = abs(c - b)
         b, hb = c, hc
+        if moved <= tol and it < maxiter // 2:  # converged: the next estimate moves less
+            break
     return a if abs(ha) < abs(hb) else b
 
 
@@ -412,6 +417,49 @@ def _add_stats(a: ODEStats, b: ODEStats) -> ODEStats:
 
 def _state_at(seg: ODESolution, t: float) -> np.ndarray:
     return seg.interpolant(np.array([t]))[0]
+
+
+def _python_version(fn: Callable) -> Callable:
+    """``fn`` itself, or for a Numba function its Python source when that runs (a call from
+    Python then costs a fraction of a microsecond instead of a dispatch of a few)."""
+    return getattr(fn, "py_func", fn) if fn in _PY_OK else fn
+
+
+_PY_OK: set = set()
+
+
+def _step_dense(seg: ODESolution, k: int) -> Callable[[float], np.ndarray]:
+    """``t -> u(t)`` on the step ``[seg.t[k-1], seg.t[k]]``: the step's own interpolant
+    evaluated directly (a few microseconds), or the solution's dense output."""
+    from .explicit_rk import RKDenseOutput
+    from .solution import HermiteInterpolant
+
+    it = seg.interpolant
+    if getattr(it, "t", None) is None or it.t.size != seg.t.size:
+        return lambda tt: _state_at(seg, tt)
+    ta, h = float(it.t[k - 1]), float(it.t[k] - it.t[k - 1])
+    u0 = it.u[k - 1]
+    if isinstance(it, RKDenseOutput):
+        Kh = h * it.k[k - 1]  # (s, n)
+        D = it.dense
+        deg = np.arange(1, D.shape[1] + 1)
+
+        def rk(tt: float) -> np.ndarray:
+            w = D @ (((tt - ta) / h) ** deg)
+            return u0 + w @ Kh
+
+        return rk
+    if isinstance(it, HermiteInterpolant):
+        u1, f0, f1 = it.u[k], h * it.du[k - 1], h * it.du[k]
+        d = u1 - u0
+
+        def hermite(tt: float) -> np.ndarray:
+            th = (tt - ta) / h
+            return (1 - th) * u0 + th * u1 + th * (th - 1) * (
+                (1 - 2 * th) * d + (th - 1) * f0 + th * f1)
+
+        return hermite
+    return lambda tt: _state_at(seg, tt)
 
 
 def solve_with_events(run: Callable, method: str, f: Callable, t0: float, t1: float,
@@ -540,20 +588,26 @@ def solve_with_events(run: Callable, method: str, f: Callable, t0: float, t1: fl
                 disc = (G[1:] > 0) & ~cont
                 hit_steps = np.nonzero(cross.any(axis=1) | disc.any(axis=1))[0] + 1
             for k in hit_steps:
+                dense_k = _step_dense(seg, int(k))
                 hits = []
+                roots: dict = {}  # one search per function (an event may also be a callback)
                 for i in np.nonzero(cross[k - 1])[0]:
-                    gi = entries[i].fn
+                    fn = entries[i].fn
+                    if id(fn) not in roots:
+                        gi = _python_version(fn)
 
-                    def h(tt: float, gi: Callable = gi) -> float:
-                        return float(gi(tt, _state_at(seg, tt), p))
+                        def h(tt: float, gi: Callable = gi) -> float:
+                            return float(gi(tt, dense_k(tt), p))
 
-                    r = locate_zero(h, ts[k - 1], ts[k], G[k - 1, i], G[k, i])
+                        roots[id(fn)] = locate_zero(h, ts[k - 1], ts[k], G[k - 1, i],
+                                                    G[k, i])
+                    r = roots[id(fn)]
                     hits.append((tdir * r, int(i), r))
                 hits.sort()
                 for _, i, r in hits:
                     counts[i] += 1
                     e = entries[i]
-                    ur = _state_at(seg, r)
+                    ur = dense_k(r)
                     if e.kind == "event":
                         t_ev[e.index].append(r)
                         u_ev[e.index].append(ur)
@@ -580,7 +634,11 @@ def solve_with_events(run: Callable, method: str, f: Callable, t0: float, t1: fl
                 T.append(ts)
                 U.append(us)
             hs = np.abs(np.diff(seg.t))
-            if hs.size:  # a step cut to end at tb is not a guide for the next one
+            h_last = None
+            if hs.size and (fired is None or entries[fired[1]].kind == "dcb"):
+                # after a preset time or a discrete callback the last step is a fair guess
+                # of the next (a step cut to end at tb is not); after a located zero the
+                # state may turn sharply (a bounce): the starting-step heuristic decides
                 h_last = float(hs[-1] if (fired is not None or hs.size == 1) else hs[-2])
             pieces.append(seg)
             starts.append(t)
