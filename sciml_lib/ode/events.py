@@ -503,6 +503,9 @@ def solve_with_events(run: Callable, method: str, f: Callable, t0: float, t1: fl
     stop_after = np.array([e.stops_after for e in entries], dtype=np.int64)
     counts = np.zeros(nev, dtype=np.int64)
     is_stopper = stop_after > 0
+    # observed events (0) and terminal counts (> 1) need the values at every step; stoppers
+    # at their first zero (1) only at the step where the loop stopped
+    every_step = bool(np.any(stop_after != 1))
     if nev:
         watch_fn, compiled, typed = _build_watch(entries, f, p, t0, u)
     t_ev: list[list] = [[] for _ in evs]
@@ -574,8 +577,14 @@ def solve_with_events(run: Callable, method: str, f: Callable, t0: float, t1: fl
         if seg is not None and seg.interpolant is not None and seg.t.size >= 2:
             ts, us = seg.t, np.ascontiguousarray(seg.u)
             hit_steps: np.ndarray = np.zeros(0, dtype=np.int64)
-            if nev:
-                G = _scan(watch_fn, compiled, typed, ts, us, p, g_prev)
+            if nev and (every_step or seg.status == C.EVENT):
+                if every_step:  # observed or counted events: the values at every step
+                    G = _scan(watch_fn, compiled, typed, ts, us, p, g_prev)
+                else:  # only stoppers acting at their first zero: only the last step can hold it
+                    m = ts.size
+                    G = np.tile(g_prev if m == 2 else values(ts[-2], us[-2]), (m, 1))
+                    G[1:-1, dirs == C.DISCRETE] = -1.0
+                    G[-1] = values(ts[-1], us[-1])
                 cont = dirs != C.DISCRETE
                 finite = np.isfinite(G[:, cont]).all(axis=1)
                 if not finite.all():
@@ -704,11 +713,10 @@ def solve_with_events(run: Callable, method: str, f: Callable, t0: float, t1: fl
     tsteps = np.concatenate(T) if T else np.array([t0])
     usteps = np.concatenate(U) if U else u[None, :]
     # drop repeated points at piece joins, keeping a time twice only where u jumps
-    keep = np.ones(tsteps.size, dtype=bool)
-    for k in range(1, tsteps.size):
-        if tsteps[k] == tsteps[k - 1] and np.array_equal(usteps[k], usteps[k - 1]):
-            keep[k] = False
-    tsteps, usteps = tsteps[keep], usteps[keep]
+    if len(T) > 1:
+        keep = np.ones(tsteps.size, dtype=bool)
+        keep[1:] = ~((tsteps[1:] == tsteps[:-1]) & np.all(usteps[1:] == usteps[:-1], axis=1))
+        tsteps, usteps = tsteps[keep], usteps[keep]
     interp = None
     if pieces:
         interps = [s.interpolant for s in pieces]
