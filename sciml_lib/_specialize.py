@@ -64,6 +64,7 @@ __all__ = [
     "importable_name",
     "inlined_modules",
     "load_generated",
+    "module_bytes",
     "specialized_in_memory",
 ]
 
@@ -189,7 +190,8 @@ def _loop_source(loop: Callable, bound: tuple[str, ...]) -> str:
     return f"def _loop({', '.join(params)}):\n{body}\n"
 
 
-def _module_bytes(module: str) -> bytes:
+def module_bytes(module: str) -> bytes:
+    """The source bytes of the imported module ``module`` (its name when it has no file)."""
     mod = sys.modules.get(module)
     path = getattr(mod, "__file__", None)
     return Path(path).read_bytes() if path else module.encode()
@@ -259,7 +261,7 @@ def generated_driver(loop: Callable, bound: dict[str, Any], tag: str) -> Callabl
     h.update(Path(__file__).read_bytes())
     for module in inlined_modules(loop.__module__, *(m for m, _ in names.values())):
         h.update(module.encode())
-        h.update(_module_bytes(module))
+        h.update(module_bytes(module))
     for k, fn in bound.items():
         module, name = names[k]
         h.update(f"{k}={module}.{name}".encode())

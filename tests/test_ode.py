@@ -279,10 +279,11 @@ def test_unknown_method_lists_valid_ones():
         assert name in str(info.value)
 
 
-def test_specialized_loop_matches_function_pointer_loop():
+def test_specialized_loop_matches_function_pointer_loop(tmp_path, monkeypatch):
     """specialize=True (generated, disk-cached module; or in-memory for local functions) is the same arithmetic."""
     from sciml_lib._specialize import generated_dir
 
+    monkeypatch.setenv("SCIML_LIB_CACHE_DIR", str(tmp_path / "cache"))  # a folder of its own
     kw = dict(method="DP5", rtol=1e-9, atol=1e-9)
     a = solve(LORENZ.f, (0.0, 5.0), LORENZ.u0, LORENZ.p, **kw)
     b = solve(LORENZ.f, (0.0, 5.0), LORENZ.u0, LORENZ.p, specialize=True, **kw)

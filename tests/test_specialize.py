@@ -85,9 +85,9 @@ def test_key_hashes_every_inlined_module(cache, monkeypatch):
     # an edit of a module the loop inlines (here: this test module) gives a new file name
     S.generated_driver(euler_loop, {"f": decay}, "test")
     before = {p.name for p in cache.glob("sciml_test_*.py")}
-    real = S._module_bytes
+    real = S.module_bytes
     edited = lambda m: real(m) + (b"# edited" if m == __name__ else b"")  # noqa: E731
-    monkeypatch.setattr(S, "_module_bytes", edited)
+    monkeypatch.setattr(S, "module_bytes", edited)
     monkeypatch.setattr(S, "_CACHE", {})
     S.generated_driver(euler_loop, {"f": decay}, "test")
     after = {p.name for p in cache.glob("sciml_test_*.py")}

@@ -22,10 +22,7 @@ traced by JAX.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import math
-import os
-import sys
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -36,7 +33,7 @@ import numpy as np
 from numba import njit, prange
 from numba.core.dispatcher import Dispatcher
 
-from sciml_lib._specialize import generated_dir, importable_name
+from sciml_lib._specialize import importable_name, inlined_modules, load_generated, module_bytes
 from sciml_lib.ode.tableaus import TABLEAUS, get_tableau
 
 from .codegen import generate_trajectory_source
@@ -170,6 +167,9 @@ def _cpu_kernel(f: Callable, key: tuple, src: str, consts: dict) -> Callable:
             name[1],
         ):
             h.update(part.encode())
+        for module in inlined_modules(name[0]):  # an edit of what the kernel inlines recompiles
+            h.update(module.encode())
+            h.update(module_bytes(module))
         h.update(f.py_func.__code__.co_code)
         h.update(repr(f.py_func.__code__.co_consts).encode())
         modname = f"sciml_ensemble_{name[1]}_{h.hexdigest()[:16]}"
@@ -179,19 +179,11 @@ def _cpu_kernel(f: Callable, key: tuple, src: str, consts: dict) -> Callable:
             f"from {name[0]} import {name[1]} as f\n\n{_constants_source(consts)}\n\n\n{src}"
             + _CPU_WRAPPER.format(cache=", cache=True")
         )
-        try:
-            path = generated_dir() / f"{modname}.py"
-            if not path.exists():
-                tmp = path.with_suffix(f".tmp{os.getpid()}")
-                tmp.write_text(source)
-                tmp.replace(path)
-            spec = importlib.util.spec_from_file_location(modname, path)
-            gen = importlib.util.module_from_spec(spec)
-            sys.modules[modname] = gen
-            spec.loader.exec_module(gen)
+        # the one safe loader: per-user folder, planted or truncated files rewritten, failed
+        # imports removed from sys.modules; None (one warning) when the folder is unusable
+        gen = load_generated(modname, source)
+        if gen is not None:
             return gen.run
-        except OSError:  # read-only file system: compile in memory
-            pass
     fj = f if isinstance(f, Dispatcher) else njit(f)
     ns = _namespace(consts, fj)
     ns.update(np=np, njit=njit, prange=prange)
