@@ -52,12 +52,14 @@ from typing import Any, Callable
 import numba
 from numba import njit
 from numba.core.dispatcher import Dispatcher
+from numba.core.types import WrapperAddressProtocol
 
 __all__ = [
     "MAX_AGE_DAYS",
     "MAX_ENTRIES",
     "cache_dir",
     "compiles_to",
+    "function_pointer",
     "evict",
     "generated_dir",
     "generated_driver",
@@ -95,6 +97,45 @@ def compiles_to(fn: Any, args: tuple, ret: Any) -> bool:
     except Exception:  # noqa: BLE001 - any typing failure means: not this signature
         return False
     return any(s.args == args and s.return_type == ret for s in fn.nopython_signatures)
+
+
+class _FunctionPointer(WrapperAddressProtocol):
+    """A compiled function as a typed function pointer whose address is looked up once."""
+
+    def __init__(self, fn: Dispatcher, sig: Any) -> None:
+        from numba.experimental.function_type import _get_wrapper_address
+
+        self.fn, self.sig = fn, sig  # holding fn keeps its machine code alive
+        self.addr = _get_wrapper_address(fn, sig)
+
+    def __wrapper_address__(self) -> int:
+        return self.addr
+
+    def signature(self) -> Any:
+        return self.sig
+
+
+_POINTERS: dict = {}
+
+
+def function_pointer(fn: Any, sig: Any) -> Any:
+    """``fn`` (a Numba function compiled for ``sig``) as a first-class function argument of a
+    loop compiled for typed function pointers, its address looked up once per process.
+
+    Passing the dispatcher itself works too, but Numba then resolves the compiled version
+    and its address on every call (tens of microseconds per function, paid by every solve);
+    this object implements Numba's wrapper-address protocol with the address cached. Other
+    objects are returned unchanged.
+    """
+    if not isinstance(fn, Dispatcher):
+        return fn
+    key = (fn, sig)
+    ptr = _POINTERS.get(key)
+    if ptr is None:
+        if len(_POINTERS) >= 4096:
+            _POINTERS.clear()
+        ptr = _POINTERS[key] = _FunctionPointer(fn, sig)
+    return ptr
 
 
 def cache_dir() -> Path:

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from sciml_lib._specialize import compiles_to
+from sciml_lib._specialize import compiles_to, function_pointer
 from sciml_lib.ad import _numba_jac as nj
 
 from . import rosenbrock as R
@@ -104,6 +104,9 @@ def _run_compiled(method: str, f: Callable, mode: str, jac: Any, t0: float, t1: 
     if drv is not None:
         out = drv(*rest)
     else:
+        if typed:  # addresses looked up once per process, not per call
+            f, fc, jacf = (function_pointer(f, R.F_SIG), function_pointer(fc, R.FC_SIG),
+                           function_pointer(jacf, R.J_SIG))
         out = R.driver(name, typed)(f, fc, jacf, *rest)
     status, ts, us, dus, nf, nacc, nrej, njac, nlu = out
     return status, ts, us, dus, ODEStats(int(nf), int(nacc), int(nrej), int(njac), int(nlu), 0), ""

@@ -51,7 +51,7 @@ import numpy as np
 from numba import njit, types
 from numba.core.dispatcher import Dispatcher
 
-from sciml_lib._specialize import compiles_to
+from sciml_lib._specialize import compiles_to, function_pointer
 
 from . import _control as C
 from .solution import ODESolution, ODEStats
@@ -335,6 +335,8 @@ def _scan(watch: Callable, compiled: bool, typed: bool, ts: np.ndarray, us: np.n
             _SCAN[kind] = njit(sig, cache=True)(_scan_loop)
         else:
             _SCAN[kind] = njit(_scan_loop)
+    if typed:
+        watch = function_pointer(watch, types.none(types.float64, _ARR, _ARR, _ARR))
     _SCAN[kind](watch, ts, us, p, G)
     return G
 

@@ -48,7 +48,12 @@ import numpy as np
 from numba import njit, types
 from numba.core.dispatcher import Dispatcher
 
-from sciml_lib._specialize import compiles_to, generated_driver, specialized_in_memory
+from sciml_lib._specialize import (
+    compiles_to,
+    function_pointer,
+    generated_driver,
+    specialized_in_memory,
+)
 
 from . import _control as C
 from ._control import err_norm, hermite_step, initial_step
@@ -469,9 +474,18 @@ def _as_float_params(p: Any) -> np.ndarray | None:
     return None
 
 
+_ARRAY_SIG_OK: dict = {}
+
+
 def _rhs_has_array_signature(f: Dispatcher) -> bool:
-    """Whether f compiles for ``(float64, float64[::1], float64[::1]) -> float64[::1]``."""
-    return compiles_to(f, (types.float64, _ARR, _ARR), _ARR)
+    """Whether f compiles for ``(float64, float64[::1], float64[::1]) -> float64[::1]``
+    (remembered per function: a solve then pays no lookup)."""
+    ok = _ARRAY_SIG_OK.get(f)
+    if ok is None:
+        ok = compiles_to(f, (types.float64, _ARR, _ARR), _ARR)
+        if len(_ARRAY_SIG_OK) < 4096:
+            _ARRAY_SIG_OK[f] = ok
+    return ok
 
 
 def _run_segment(f: Callable, t0: float, t1: float, u0a: np.ndarray, p: Any, tab: ButcherTableau,
@@ -501,7 +515,8 @@ def _run_segment(f: Callable, t0: float, t1: float, u0a: np.ndarray, p: Any, tab
                                                *args[4:], *ev)
         if p_arr is not None and _rhs_has_array_signature(f) and (
                 watch is None or watch.typed):
-            return _typed_driver()(f, *args[:3], p_arr, *args[4:], wfn, *ev)
+            return _typed_driver()(function_pointer(f, _RHS_SIG), *args[:3], p_arr, *args[4:],
+                                   function_pointer(wfn, WATCH_SIG), *ev)
         return _specialized_driver(f, wfn)(*args[:3], p, *args[4:], *ev)
     # plain Python: the same loop, uncompiled; the starting step by its Python source
     if use_adaptive and dt is None:
