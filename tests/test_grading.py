@@ -293,7 +293,8 @@ def test_hw1_reference_scores_the_maximum(hw1, hw1_reference):
     print(rep.table(), f"\n{rep.seconds:.1f} s")
     assert rep.score == rep.max_auto == 23 > 0
     assert [m["qid"] for m in rep.manual] == ["q1a", "q1b", "q1c", "q1d", "q3c", "q3f", "q3g"]
-    assert rep.pending == 17 and not rep.warnings
+    # what the platform could not isolate is a warning too; nothing else may be
+    assert rep.pending == 17 and not [w for w in rep.warnings if "not isolated" not in w]
 
 
 @pytest.mark.slow

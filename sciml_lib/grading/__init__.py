@@ -5,8 +5,10 @@ manual questions (markers described in ``sciml_lib.grading.notebook``).
 ``student_notebook`` derives the version students fill in; ``grade``
 runs a submission's answer cells with the source's tests in a guarded kernel
 (``GuardedKernel``: temp dir, time limits, memory cap, the run-time guard of
-``_guard`` against forbidden calls and reads of the sources, and Landlock
-where the operating system has it) and judges the probed values in the grader
+``_guard`` against forbidden calls, reads of the sources and connections, passed
+on to every Python the submission starts; and, where the operating system has
+them, Landlock (``_landlock``) and a network namespace with loopback only
+(``_netns``)) and judges the probed values in the grader
 process against a clean run of the reference. Each homework folder has a
 ``manifest.toml`` (``sciml_lib.grading.manifest``): problems, points,
 forbidden calls, limits.

@@ -4,8 +4,10 @@
 address space of the kernel (and of every process it forks) at ``N`` MiB with
 ``RLIMIT_AS``, forbids core dumps and files over 2 GiB, applies the guard
 configuration given with ``--guard FILE`` (``sciml_lib.grading._guard``: forbidden
-calls, protected folders; and Landlock where the kernel supports it), then
-starts ``ipykernel`` as usual. A
+calls, protected folders, guarded child Pythons; and Landlock where the kernel
+supports it), then starts ``ipykernel`` as usual. With isolation, the grader
+starts this through a ``python -c`` line that first leaves the network
+(``sciml_lib.grading._netns``) and records here what it did. A
 memory bomb in a submission then raises ``MemoryError`` (or kills only the
 kernel) instead of exhausting the grading machine.
 """
@@ -69,6 +71,10 @@ def main(argv: list[str] | None = None) -> None:
                 _guard.note("isolation", f"landlock ABI {abi}")
             except OSError as exc:
                 _guard.note("isolation", f"landlock unavailable ({exc}); the guard alone applies")
+            # the kernel's command line left the network before anything else (_netns)
+            net = os.environ.pop("SCIML_GRADE_NETWORK", None)
+            _guard.note("network", net if net is not None
+                        else "unavailable (not Linux); network not isolated")
     os.environ.setdefault("PYTHONHASHSEED", "0")
     from ipykernel import kernelapp
 

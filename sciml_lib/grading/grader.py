@@ -11,7 +11,8 @@ The procedure of ``grade``:
    come from the homework's manifest), under the run-time guard
    (``guard_config``: the manifest's forbidden calls are replaced by stubs that
    record the attempt, the homework sources cannot be opened nor the repository
-   written) and, where Linux has it, a Landlock sandbox;
+   written; child Pythons inherit the guard) and, where Linux has them, a
+   Landlock sandbox and a network namespace with loopback only;
 4. after each test cell, fetch the ``# CHECK`` variables as arrays and judge
    them here against the values of a clean run of the reference solution
    (``reference_values``);
@@ -19,9 +20,11 @@ The procedure of ``grade``:
    ignores interrupts), start a fresh one and replay the non-test cells,
    skipping the cell that killed it and cells that ran out of time; tests
    already judged keep their verdict;
-6. zero the tests of every problem whose forbidden call the guard recorded, and
-   every test when the submission tried to read the sources or write into the
-   repository, with the reason in the report.
+6. zero the tests of every problem whose forbidden call the guard recorded (in
+   the kernel or in any Python it started), and every test when the submission
+   tried to read the sources, write into the repository or start a Python that
+   skips the guard, with the reason in the report (a blocked connection to the
+   network is reported, not zeroed: it gained nothing).
 """
 
 from __future__ import annotations
@@ -169,6 +172,7 @@ class Report:
         for m in self.manual:
             rows.append(f"{m['qid']:<10}{m['points']:>7g}{'-':>7}  manual, pending")
         rows.append(f"auto-graded: {self.score:g} / {self.max_auto:g}; graded by hand: {self.pending:g} points pending")
+        rows.append(f"isolation: {self.isolation}")
         for w in self.warnings:
             rows.append(f"warning: {w}")
         return "\n".join(rows)
@@ -272,19 +276,32 @@ def _attempt_verdicts(hw: Homework, hits: list[dict[str, str]], report: Report) 
     everything = [t.qid for t in hw.tests]
     for h in hits:
         kind, what = h["kind"], h["what"]
+        where = f" in a {h['where']}" if h.get("where") else ""
         if kind == "isolation":
-            report.isolation = what
+            report.isolation = what  # the network note follows it
             if not what.startswith("landlock ABI"):
                 report.warnings.append(f"not isolated: {what}")
             continue
+        if kind == "network":
+            report.isolation = f"{report.isolation.split('; ')[0]}; {what}"
+            if what.startswith("unavailable"):
+                report.warnings.append(f"network not isolated: {what}")
+            continue
         if kind == "call":
             probs = hw.manifest.problems_forbidding(what) if hw.manifest is not None else []
-            why = f"called {what}, forbidden in this problem (blocked at run time)"
+            why = f"called {what}{where}, forbidden in this problem (blocked at run time)"
             qids = [q for p in probs for q in p.questions]
+        elif kind == "connect":
+            # blocked (no network): nothing was gained, so nothing is zeroed; the report says it
+            report.warnings.append(
+                f"tried to connect to {what}{where}: blocked, the kernel has no network")
+            continue
+        elif kind == "child":
+            why, qids = f"{what}{where}", everything
         elif kind == "read":
-            why, qids = f"tried to read the homework's sources ({what})", everything
+            why, qids = f"tried to read the homework's sources ({what}){where}", everything
         elif kind == "write":
-            why, qids = f"tried to write into the repository ({what})", everything
+            why, qids = f"tried to write into the repository ({what}){where}", everything
         else:
             report.warnings.append(f"blocked: {kind} {what}")
             continue
@@ -372,7 +389,8 @@ def _run(hw: Homework, answers: dict[str, str], limits: Limits, report: Report,
         if kernel is not None:
             hits += kernel.guard_hits()
             kernel.close()
-    verdict.update(_attempt_verdicts(hw, list({(h["kind"], h["what"]): h for h in hits}.values()), report))
+    unique = {(h["kind"], h["what"], h.get("where")): h for h in hits}
+    verdict.update(_attempt_verdicts(hw, list(unique.values()), report))
     for t in hw.tests:
         verdict.setdefault(t.qid, TestResult(t.qid, t.points, 0.0, "fail", "not run"))
     report.warnings = list(dict.fromkeys(report.warnings))  # replays repeat them

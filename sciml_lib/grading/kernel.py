@@ -42,6 +42,22 @@ _PROBE_EXPR = (
 )
 
 
+# The kernel's command line (``python -c``): first, while the process has one
+# thread, leave the network (``_netns``, loaded by path so that nothing imports
+# NumPy before it), then start the kernel with ``_launch``.
+_BOOT = (
+    "import os, sys\n"
+    "if {netns!r}:\n"
+    "    import importlib.util as u\n"
+    "    s = u.spec_from_file_location('_sciml_grade_netns', {netns!r})\n"
+    "    m = u.module_from_spec(s)\n"
+    "    s.loader.exec_module(m)\n"
+    "    os.environ['SCIML_GRADE_NETWORK'] = m.enter()\n"
+    "from sciml_lib.grading._launch import main\n"
+    "main(sys.argv[1:])\n"
+)
+
+
 class KernelDied(RuntimeError):
     """The kernel process ended (exit, crash, or killed after a timeout)."""
 
@@ -94,6 +110,8 @@ class GuardedKernel:
         self.extra_env = dict(env or {})
         self.guard = dict(guard) if guard is not None else None
         self._guard_log = Path(self._tmp.name) / "guard.log"
+        self._child_logs = Path(self._tmp.name) / "children"  # logs of guarded child Pythons
+        self._ipc_dir = Path(self._tmp.name) / "ipc"
         self.km: KernelManager | None = None
         self.kc: Any = None
         self.dead = False
@@ -103,13 +121,20 @@ class GuardedKernel:
         """Start the kernel and wait until it answers (``KernelDied`` if it does not)."""
         spec_dir = Path(self._tmp.name) / "kernels" / "sciml-grade"
         spec_dir.mkdir(parents=True, exist_ok=True)
-        argv = [sys.executable, "-m", "sciml_lib.grading._launch", "--mem-mb", str(self.mem_mb)]
+        isolate = self.guard is not None and bool(self.guard.get("isolate"))
+        offline = isolate and sys.platform.startswith("linux")
+        argv = [sys.executable, "-c", _BOOT.format(netns=str(Path(__file__).with_name("_netns.py"))
+                                                   if offline else ""),
+                "--mem-mb", str(self.mem_mb)]
         if self.guard is not None:
             conf = Path(self._tmp.name) / "guard.json"
-            cfg = dict(self.guard, log=str(self._guard_log))
+            cfg = dict(self.guard, log=str(self._guard_log), child_log=str(self._child_logs))
+            self._child_logs.mkdir(exist_ok=True)
+            self._ipc_dir.mkdir(exist_ok=True)
             if cfg.pop("isolate", False):
                 cfg["landlock"] = self._landlock_paths()
-            cfg["private"] = [*cfg.get("private", []), str(conf), str(self._guard_log), str(spec_dir)]
+            cfg["private"] = [*cfg.get("private", []), str(conf), str(self._guard_log),
+                              str(spec_dir), str(self._child_logs), str(self._ipc_dir)]
             conf.write_text(json.dumps(cfg), encoding="utf-8")
             argv += ["--guard", str(conf)]
         argv += ["-f", "{connection_file}"]
@@ -140,7 +165,14 @@ class GuardedKernel:
         # connection), so a submission cannot exhaust the grader's memory.
         self._ctx = zmq.Context()
         self._ctx.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
-        self.km = KernelManager(kernel_name="sciml-grade", kernel_spec_manager=ksm, context=self._ctx)
+        if offline:
+            # the kernel has no network (only its own loopback): talk to it through
+            # Unix-domain sockets in a private folder, which namespaces do not separate
+            self.km = KernelManager(kernel_name="sciml-grade", kernel_spec_manager=ksm,
+                                    context=self._ctx, transport="ipc", ip=str(self._ipc_dir / "k"))
+        else:
+            self.km = KernelManager(kernel_name="sciml-grade", kernel_spec_manager=ksm,
+                                    context=self._ctx)
         # a private connection file: other kernels' keys are not readable from this one
         self.km.connection_file = str(Path(self._tmp.name) / "connection.json")
         # The kernel's own stdout/stderr go nowhere: nothing it prints can
@@ -216,16 +248,29 @@ class GuardedKernel:
                 "/sys", "/dev", "/opt", "/run", str(home / ".cache" / "matplotlib"),
                 str(home / ".config" / "matplotlib")}
         read |= {os.path.realpath(p) for p in read}
-        write = {str(self.workdir), "/dev/shm", "/dev/null", "/dev/zero", "/dev/urandom", "/dev/tty"}
+        write = {str(self.workdir), str(self._child_logs), str(self._ipc_dir), "/dev/shm",
+                 "/dev/null", "/dev/zero", "/dev/urandom", "/dev/tty"}
         return {"read": sorted(read), "write": sorted(write)}
 
     def guard_hits(self) -> list[dict[str, str]]:
-        """Attempts the kernel's guard recorded (forbidden calls, protected files), in order."""
+        """Attempts the guard recorded (forbidden calls, protected files), in order.
+
+        The kernel's own log first, then those of the child Python processes it
+        started (each writes ``children/<pid>.jsonl``; a record says ``in a child
+        process``).
+        """
+        text = ""
+        logs = [self._guard_log]
         try:
-            with open(self._guard_log, "rb") as fh:
-                text = fh.read(1_000_000).decode("utf-8", "replace")
+            logs += sorted(self._child_logs.glob("*.jsonl"))[:200]
         except OSError:
-            return []
+            pass
+        for log in logs:
+            try:
+                with open(log, "rb") as fh:
+                    text += fh.read(1_000_000).decode("utf-8", "replace") + "\n"
+            except OSError:
+                continue
         out = []
         for line in text.splitlines():
             try:
@@ -235,7 +280,10 @@ class GuardedKernel:
             if not isinstance(item, dict):
                 continue
             if isinstance(item.get("kind"), str) and isinstance(item.get("what"), str):
-                out.append({"kind": item["kind"][:20], "what": item["what"][:300]})
+                hit = {"kind": item["kind"][:20], "what": item["what"][:300]}
+                if isinstance(item.get("where"), str):
+                    hit["where"] = item["where"][:200]
+                out.append(hit)
         return out
 
     def alive(self) -> bool:
