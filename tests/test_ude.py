@@ -122,3 +122,56 @@ def test_missing_physics_pipeline_runs_and_known_terms():
     assert np.isfinite(fit["final_loss"])
     res = recover_terms(fit, threshold=0.2, n_eval=21)
     assert len(res.equations()) == 2 and res.coefficients.shape == (6, 2)
+
+
+def test_interaction_errors_on_the_exact_interaction():
+    # oracle: the true interaction (-beta xy, gamma xy) on a grid of the plane; SINDy on it
+    # is an exact least-squares problem, so the errors vanish and no other term survives
+    from sciml_lib.sindy import sindy
+    from sciml_lib.ude import interaction_errors
+
+    p = LV_UDE_PARAMS
+    g = np.linspace(0.2, 4.0, 12)
+    X = np.array([(x, y) for x in g for y in g])
+    xy = X[:, 0] * X[:, 1]
+    D = np.column_stack([-p["beta"] * xy, p["gamma"] * xy])
+    rep = interaction_errors(sindy(X, np.arange(len(X)), 2, 0.2, dXdt=D))
+    np.testing.assert_allclose(rep["coef_xy"], [-0.9, 0.8], rtol=1e-10)
+    assert max(rep["rel_error"]) < 1e-10 and rep["spurious_terms"] == 0
+    assert rep["truth"] == [-0.9, 0.8]
+    # an extra linear term is counted as spurious
+    rep2 = interaction_errors(sindy(X, np.arange(len(X)), 2, 0.2, dXdt=D + [0.5, 0.0] * X))
+    assert rep2["spurious_terms"] == 1
+    np.testing.assert_allclose(rep2["coef_xy"], [-0.9, 0.8], rtol=1e-10)
+
+
+def test_several_trajectories_are_batched():
+    from sciml_lib.ude import fit_lotka_volterra_ude, recover_terms
+
+    ics = [(0.5, 4.0), (1.0, 1.0)]
+    fit = fit_lotka_volterra_ude(0.05, 2, initial_conditions=ics, tspan=(0.0, 2.0), n_points=6,
+                                 hidden=(4,), collocation_iterations=20, adam=(),
+                                 lbfgs_iterations=2, progress=False)
+    assert fit["n_trajectories"] == 2 and fit["data"].shape == (6, 4)
+    # trajectory k is the data of lotka_volterra_ude_data with seed + k
+    for k, ic in enumerate(ics):
+        _, d, c, _ = lotka_volterra_ude_data(0.05, 2 + k, u0=ic, tspan=(0.0, 2.0), n_points=6)
+        np.testing.assert_array_equal(fit["data"][:, 2 * k:2 * k + 2], d)
+        np.testing.assert_array_equal(fit["clean"][:, 2 * k:2 * k + 2], c)
+    res = recover_terms(fit, n_eval=11)
+    assert res.coefficients.shape == (6, 2) and res.dXdt.shape == (22, 2)
+    with pytest.raises(ValueError, match="initial_conditions"):
+        fit_lotka_volterra_ude(initial_conditions=[(1.0, 2.0, 3.0)], progress=False)
+
+
+@pytest.mark.slow
+def test_recover_missing_interaction_lecture_setting():
+    # the lecture's run: three short trajectories, 5% noise; oracle: the true -0.9 xy, +0.8 xy
+    from sciml_lib.ude import recover_missing_interaction
+
+    r = recover_missing_interaction(0.05, 1, initial_conditions=[(0.44, 4.63), (1.0, 1.0),
+                                                                 (4.0, 2.0)],
+                                    tspan=(0.0, 2.5), n_points=11, adam=(),
+                                    lbfgs_iterations=200, progress=False)
+    assert max(r["rel_error"]) <= 0.10, r["equations"]
+    assert r["spurious_terms"] == 0, r["equations"]

@@ -17,7 +17,13 @@ Importing this package enables float64 in JAX.
 
 from __future__ import annotations
 
-from .missing_physics import fit_lotka_volterra_ude, lv_known_terms, recover_terms
+from .missing_physics import (
+    fit_lotka_volterra_ude,
+    interaction_errors,
+    lv_known_terms,
+    recover_missing_interaction,
+    recover_terms,
+)
 from .models import LV_UDE_PARAMS, augment, batched_rhs, lotka_volterra_ude_data, ude_rhs
 from .surrogate import Surrogate, break_even, fit_surrogate, lotka_volterra_qoi
 from .training import FitResult, collocation_fit, fit_ode
@@ -33,6 +39,8 @@ __all__ = [
     "collocation_fit",
     "fit_lotka_volterra_ude",
     "recover_terms",
+    "interaction_errors",
+    "recover_missing_interaction",
     "lv_known_terms",
     "Surrogate",
     "fit_surrogate",
