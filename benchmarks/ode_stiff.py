@@ -28,6 +28,7 @@ import warnings
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from sciml_lib.ode._solve import lookup_method
 from sciml_lib.perf import benchmark, machine_info
 from sciml_lib.problems import (
     POLLU,
@@ -88,6 +89,8 @@ def run_problem(name, prob, tspan, tols, atol_factor, ref, budget, sparse_patter
             f = kw.pop("f", prob.f)
             # dense problems: the compiled loop specialised on f and jac (disk-cached; see solve(specialize=))
             extra = {"tstops": prob.tstops} if sparse_pattern is not None else {"jac": prob.jac, "specialize": True}
+            if "specialize" not in lookup_method(kw["method"]).keywords:  # BDF, SDIRK: Python loops
+                extra.pop("specialize", None)
             run = lambda: solve(f, tspan, u0, prob.p, rtol=tol, atol=atol, **kw, **extra)  # noqa: E731
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
