@@ -431,34 +431,35 @@ _PY_OK: set = set()
 
 
 def _step_dense(seg: ODESolution, k: int) -> Callable[[float], np.ndarray]:
-    """``t -> u(t)`` on the step ``[seg.t[k-1], seg.t[k]]``: the step's own interpolant
-    evaluated directly (a few microseconds), or the solution's dense output."""
-    from .explicit_rk import RKDenseOutput
+    """``t -> u(t)`` on the step ``[seg.t[k-1], seg.t[k]]``: the step's own interpolant, by the
+    compiled one-step kernels of the loops (``explicit_rk._interp_dense``,
+    ``_control.hermite_step``), or the solution's dense output."""
+    from .explicit_rk import RKDenseOutput, _interp_dense
     from .solution import HermiteInterpolant
 
     it = seg.interpolant
     if getattr(it, "t", None) is None or it.t.size != seg.t.size:
         return lambda tt: _state_at(seg, tt)
     ta, h = float(it.t[k - 1]), float(it.t[k] - it.t[k - 1])
-    u0 = it.u[k - 1]
+    u0 = np.ascontiguousarray(it.u[k - 1])
     if isinstance(it, RKDenseOutput):
-        Kh = h * it.k[k - 1]  # (s, n)
-        D = it.dense
-        deg = np.arange(1, D.shape[1] + 1)
+        K = np.ascontiguousarray(it.k[k - 1])  # (s, n)
+        D = np.ascontiguousarray(it.dense, dtype=float)
 
         def rk(tt: float) -> np.ndarray:
-            w = D @ (((tt - ta) / h) ** deg)
-            return u0 + w @ Kh
+            out = np.empty(u0.size)
+            _interp_dense(u0, h, K, D, (tt - ta) / h, out)
+            return out
 
         return rk
     if isinstance(it, HermiteInterpolant):
-        u1, f0, f1 = it.u[k], h * it.du[k - 1], h * it.du[k]
-        d = u1 - u0
+        u1 = np.ascontiguousarray(it.u[k])
+        f0, f1 = np.ascontiguousarray(it.du[k - 1]), np.ascontiguousarray(it.du[k])
 
         def hermite(tt: float) -> np.ndarray:
-            th = (tt - ta) / h
-            return (1 - th) * u0 + th * u1 + th * (th - 1) * (
-                (1 - 2 * th) * d + (th - 1) * f0 + th * f1)
+            out = np.empty(u0.size)
+            C.hermite_step(u0, u1, f0, f1, h, (tt - ta) / h, out)
+            return out
 
         return hermite
     return lambda tt: _state_at(seg, tt)

@@ -52,6 +52,21 @@ __all__ = ["rodas_solve", "ros23_solve", "rosenbrock", "rosenbrock23", "driver",
 
 
 # -- compiled loops -------------------------------------------------------------------------
+@njit(cache=True, inline="always")
+def refresh_jacobian(need_jac, f, fc, jac, jmode, t, u, p, f0, J, dT, nf, njac):
+    """After an accepted step (``need_jac``): ``J`` and ``dT`` := the Jacobian and
+    :math:`\\partial_t f` at ``(t, u)``. Returns ``(ok, need_jac, nf, njac)``; ``ok`` is False
+    when ``f`` changed the length of its output."""
+    if need_jac:
+        nfj = jac_and_dt(f, fc, jac, jmode, t, u, p, f0, J, dT)
+        if nfj < 0:
+            return False, need_jac, nf, njac
+        nf += nfj
+        njac += 1
+        need_jac = False
+    return True, need_jac, nf, njac
+
+
 def rodas_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max_steps,
                 A, C, gam, c, d, m, e, errorder):
     r"""The compiled loop of a Rosenbrock method in the form of Hairer-Wanner (RODAS):
@@ -92,14 +107,11 @@ def rodas_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
         if status != OK:
             break
         hs = tdir * h
-        if need_jac:
-            nfj = jac_and_dt(f, fc, jac, jmode, t, u, p, f0, J, dT)
-            if nfj < 0:
-                status = BAD_RHS
-                break
-            nf += nfj
-            njac += 1
-            need_jac = False
+        ok, need_jac, nf, njac = refresh_jacobian(need_jac, f, fc, jac, jmode, t, u, p, f0, J,
+                                                  dT, nf, njac)
+        if not ok:
+            status = BAD_RHS
+            break
         inv = 1.0 / (gam * hs)
         ihs = 1.0 / hs
         for i in range(n):
@@ -212,14 +224,11 @@ def ros23_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
         if status != OK:
             break
         hs = tdir * h
-        if need_jac:
-            nfj = jac_and_dt(f, fc, jac, jmode, t, u, p, f0, J, dT)
-            if nfj < 0:
-                status = BAD_RHS
-                break
-            nf += nfj
-            njac += 1
-            need_jac = False
+        ok, need_jac, nf, njac = refresh_jacobian(need_jac, f, fc, jac, jmode, t, u, p, f0, J,
+                                                  dT, nf, njac)
+        if not ok:
+            status = BAD_RHS
+            break
         g = hs * dd
         for i in range(n):
             for j in range(n):
