@@ -15,6 +15,7 @@ import warnings
 from typing import Any, Callable
 
 import numpy as np
+import scipy.sparse as sp
 
 from sciml_lib._specialize import compiles_to, function_pointer
 from sciml_lib.ad import _numba_jac as nj
@@ -120,8 +121,10 @@ def _run_python(method: str, f: Callable, mode: str, jac: Any, plan: Any, t0: fl
     jp = JacobianProvider(f, p, F, mode, jac if mode == "user" else None, plan)
     gtol = gmres_rtol if gmres_rtol is not None else max(1e-7, 1e-2 * rtol)
     ls = make_linsolve(linsolve, precond, gtol)
-    if linsolve == "gmres" and precond == "ilu" and plan is None and mode != "user":
-        raise ValueError("precond: 'ilu' needs jac_sparsity or a sparse jac")
+    if linsolve == "gmres" and isinstance(precond, str) and plan is None and mode != "user":
+        raise ValueError(f"precond: {precond!r} needs jac_sparsity or a sparse jac")
+    if linsolve == "gmres" and callable(precond):  # it gets J when one is formed cheaply
+        ls.needs_matrix = plan is not None or mode == "user"
     args = (t0, t1, u, rtol, atol, dt0 or None, adaptive, max_steps, stops)
     if method in ROSENBROCK_TABLEAUS:
         status, L, njac, nlu, nnewton = R.rosenbrock(F, jp, ls, ROSENBROCK_TABLEAUS[method], *args,
@@ -135,7 +138,8 @@ def _run_python(method: str, f: Callable, mode: str, jac: Any, plan: Any, t0: fl
     if L.stopped and status == OK:
         status = EVENT
     ts, us, dus = np.array(L.ts), np.array(L.us), np.array(L.dus)
-    stats = ODEStats(int(F.n), L.naccept, L.nreject, int(njac), int(nlu), int(nnewton))
+    stats = ODEStats(int(F.n), L.naccept, L.nreject, int(njac), int(nlu), int(nnewton),
+                     int(getattr(ls, "nprec", 0)), int(getattr(ls, "niter", 0)))
     extra = ""
     if linsolve == "gmres" and ls.nfail:
         extra = f" (GMRES did not converge in {ls.nfail} solves)"
@@ -155,9 +159,10 @@ def run_implicit(method: str, f: Callable, t0: float, t1: float, u: np.ndarray, 
     Rosenbrock loops have no event hook)."""
     n = u.size
     plan = _sparsity_plan(f, u, p, t0, jac_sparsity, colors)
-    if linsolve is None:
-        linsolve = "splu" if plan is not None else "dense"
     mode = _jacobian_mode(f, jac, t0, u, p)
+    if linsolve is None:  # sparse LU for a sparse Jacobian (coloured, or the user's sparse jac)
+        sparse_jac = mode == "user" and plan is None and sp.issparse(jac(t0, u, p))
+        linsolve = "splu" if plan is not None or sparse_jac else "dense"
     dt0 = abs(float(dt)) if dt is not None else 0.0
     compiled = (
         not stops

@@ -374,14 +374,20 @@ def solve(
         computed by graph colouring and stored sparse.
     linsolve : {"dense", "splu", "gmres"}, optional
         Implicit methods: dense LU (default without sparsity), sparse LU
-        (default with it) or Jacobian-free Newton-Krylov GMRES.
+        (default with ``jac_sparsity`` or a ``jac`` that returns a sparse matrix) or
+        Newton-Krylov GMRES (:class:`~sciml_lib.ode.linsolve.GMRESSolver`; Jacobian-free
+        when ``precond`` needs no matrix).
     mass_matrix : None
         Reserved: no method supports a mass matrix yet (anything but ``None``
         raises ``ValueError``).
     colors : array_like, optional
         Column colouring for ``jac_sparsity`` (greedy largest-first when omitted).
-    precond : {None, "ilu"}
-        Preconditioner of GMRES (``"ilu"`` needs a sparse Jacobian).
+    precond : {None, "ilu", "amg", "lu"} or callable
+        Preconditioner of GMRES, built rarely and reused over many steps: incomplete LU,
+        algebraic multigrid (:mod:`pyamg`) or the exact sparse LU of :math:`W` (these need
+        ``jac_sparsity`` or a sparse ``jac``), or ``precond(J, gamma)`` returning
+        :math:`v \mapsto M^{-1} v \approx (I - \gamma J)^{-1} v`. Counted in
+        ``stats.nprec`` (setups) and ``stats.nlinear`` (Krylov iterations).
     gmres_rtol : float, optional
         Relative residual tolerance of GMRES; default
         :math:`\max(10^{-7}, 10^{-2}\,\mathrm{rtol})`.

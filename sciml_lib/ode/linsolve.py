@@ -20,6 +20,7 @@ The compiled Rosenbrock loops factor a dense :math:`W` in place with
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import numpy as np
@@ -29,7 +30,8 @@ import scipy.sparse.linalg as spla
 from numba import njit
 
 __all__ = [
-    "DenseLU", "SparseLU", "GMRESSolver", "make_linsolve", "LINSOLVERS", "lu_factor", "lu_solve",
+    "DenseLU", "SparseLU", "GMRESSolver", "gmres", "make_linsolve", "LINSOLVERS",
+    "PRECONDITIONERS", "lu_factor", "lu_solve",
 ]
 
 LINSOLVERS = ("dense", "splu", "gmres")
@@ -100,69 +102,248 @@ class SparseLU:
         return self.lu.solve(b)
 
 
-class GMRESSolver:
-    """Matrix-free GMRES on :math:`W v = \\alpha v - J v`.
+def gmres(matvec: Callable[[np.ndarray], np.ndarray], b: np.ndarray, *,
+          M: Callable[[np.ndarray], np.ndarray] | None = None, rtol: float = 1e-8,
+          atol: float = 0.0, restart: int = 30, maxiter: int = 200,
+          weights: np.ndarray | None = None,
+          history: list | None = None) -> tuple[np.ndarray, bool, int]:
+    r"""Restarted, right-preconditioned GMRES for :math:`A x = b` in a weighted 2-norm.
+
+    Builds an orthonormal basis :math:`V_k` of the Krylov space
+    :math:`\mathcal K_k(\hat A, \hat b)` by Arnoldi (classical Gram-Schmidt, applied twice
+    for stability), keeps the preconditioned vectors :math:`Z_k = M^{-1} D^{-1} V_k` (so
+    that forming :math:`x` costs no further preconditioner solve) and picks
+    :math:`x = Z_k y` with
+    :math:`y = \arg\min \|\,\|\hat b\| e_1 - \bar H_k y\|_2`, solved by Givens rotations
+    as the basis grows :cite:p:`saad1986gmres`. Here :math:`\hat A = D A M^{-1} D^{-1}`,
+    :math:`\hat b = D b` and :math:`D = \mathrm{diag}(\texttt{weights})`, so the residual
+    that is minimised is :math:`\|D (b - A x)\|_2` (the ODE solvers pass the inverse error
+    scales, as CVODE's scaled GMRES does :cite:p:`hindmarsh2005sundials`).
 
     Parameters
     ----------
-    precond : {"ilu", None}
-        ``"ilu"``: incomplete LU (``scipy.sparse.linalg.spilu``) of
-        :math:`\\alpha I - J` built from a sparse Jacobian (needs one).
-    rtol : float
-        Relative residual tolerance of GMRES.
-    restart, maxiter : int
-        GMRES restart length and maximum number of restarts.
+    matvec : callable
+        :math:`v \mapsto A v`.
+    b : ndarray
+        Right-hand side.
+    M : callable, optional
+        :math:`v \mapsto M^{-1} v`, the preconditioner (right preconditioning, so the
+        residual is that of the original system).
+    rtol, atol : float
+        Stop when :math:`\|D r\|_2 \le \max(\mathrm{rtol}\,\|D b\|_2, \mathrm{atol})`.
+    restart : int
+        Basis size before a restart.
+    maxiter : int
+        Total Krylov iterations (matrix-vector products) allowed.
+    weights : ndarray, optional
+        The diagonal of :math:`D` (ones when omitted).
+    history : list, optional
+        When given, :math:`\|D r_k\|_2` is appended for ``k = 0, 1, ...`` (the least-squares
+        residual within a cycle, the true residual at each restart).
+
+    Returns
+    -------
+    (x, converged, iterations)
+    """
+    b = np.asarray(b, dtype=float)
+    n = b.size
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    prec = M if M is not None else (lambda v: v)
+    x = np.zeros(n)
+    r = w * b
+    beta = float(np.linalg.norm(r))
+    target = max(rtol * beta, atol)
+    its = 0
+    if history is not None:
+        history.append(beta)
+    if not np.isfinite(beta):
+        return x, False, 0
+    m = max(1, min(restart, n))
+    while beta > target and its < maxiter:
+        V = np.empty((m + 1, n))
+        Z = np.empty((m, n))  # the preconditioned basis, so that x needs no extra M solve
+        H = np.zeros((m + 1, m))
+        cs, sn = np.zeros(m), np.zeros(m)
+        g = np.zeros(m + 1)
+        g[0] = beta
+        V[0] = r / beta
+        k = 0
+        for j in range(m):
+            Z[j] = prec(V[j] / w)
+            v = w * matvec(Z[j])
+            its += 1
+            for _ in range(2):  # classical Gram-Schmidt, twice
+                h = V[: j + 1] @ v
+                v -= h @ V[: j + 1]
+                H[: j + 1, j] += h
+            hn = float(np.linalg.norm(v))
+            H[j + 1, j] = hn
+            for i in range(j):  # the earlier rotations, applied to the new column
+                a, c2 = H[i, j], H[i + 1, j]
+                H[i, j], H[i + 1, j] = cs[i] * a + sn[i] * c2, -sn[i] * a + cs[i] * c2
+            rho = math.hypot(H[j, j], hn)
+            if rho == 0.0 or not math.isfinite(rho):
+                return x, False, its
+            cs[j], sn[j] = H[j, j] / rho, hn / rho
+            H[j, j], H[j + 1, j] = rho, 0.0
+            g[j + 1] = -sn[j] * g[j]
+            g[j] = cs[j] * g[j]
+            k = j + 1
+            if history is not None:
+                history.append(abs(g[j + 1]))
+            if abs(g[j + 1]) <= target or its >= maxiter or hn == 0.0:
+                break
+            V[j + 1] = v / hn
+        y = sla.solve_triangular(H[:k, :k], g[:k], check_finite=False)
+        x += y @ Z[:k]
+        r = w * (b - matvec(x))
+        beta = float(np.linalg.norm(r))
+        if history is not None:
+            history[-1] = beta
+        if not math.isfinite(beta):
+            return x, False, its
+    return x, beta <= target, its
+
+
+#: Options of :func:`pyamg.ruge_stuben_solver` for ``precond="amg"``: one forward Gauss-Seidel
+#: sweep before and one backward sweep after each coarse-grid correction (half the default
+#: symmetric sweeps: the Krylov method makes up the difference), coarsest level by sparse LU.
+AMG_OPTIONS = dict(
+    presmoother=("gauss_seidel", {"sweep": "forward"}),
+    postsmoother=("gauss_seidel", {"sweep": "backward"}),
+    max_coarse=400,
+    coarse_solver="splu",
+)
+
+#: The preconditioners of :class:`GMRESSolver` by name (or pass a callable).
+PRECONDITIONERS = (None, "ilu", "amg", "lu")
+
+
+class GMRESSolver:
+    r"""Newton-Krylov linear solves: GMRES on :math:`W = \alpha I - J` with a reused preconditioner.
+
+    :math:`W v` is :math:`\alpha v - J v` with the sparse :math:`J` when one was formed
+    (for the preconditioner), else one Jacobian-vector product by complex step or finite
+    differences of :math:`f` (Jacobian-free: no matrix at all).
+
+    **Preconditioners** (right preconditioning; each approximates :math:`W_p^{-1}` for the
+    :math:`\alpha_p` at which it was built):
+
+    * ``"ilu"``: incomplete LU of :math:`W_p` (``scipy.sparse.linalg.spilu``, drop
+      tolerance ``drop_tol``);
+    * ``"amg"``: one V-cycle of classical (Ruge-Stüben) algebraic multigrid on :math:`W_p`
+      (:mod:`pyamg` :cite:p:`pyamg2023`), whose cost grows linearly with the unknowns;
+    * ``"lu"``: the exact sparse LU of :math:`W_p`, kept while :math:`\alpha` drifts;
+    * a callable ``precond(J, gamma)`` returning :math:`v \mapsto M^{-1}v \approx
+      (I - \gamma J)^{-1} v` (``J`` is ``None`` when no matrix was formed); the solver scales
+      it to :math:`W`.
+
+    **Reuse.** A preconditioner is rebuilt only when the Jacobian was re-evaluated, when
+    :math:`\alpha` has moved by more than the factor ``band`` from :math:`\alpha_p`, when it
+    has served ``max_age`` updates, or when the last solve needed more than ``slow``
+    Krylov iterations; otherwise GMRES absorbs the mismatch in a few extra iterations
+    (the policy of CVODE's preconditioned Krylov solvers :cite:p:`hindmarsh2005sundials`).
+    Counters: ``nprec`` setups, ``niter`` Krylov iterations, ``nsolve`` solves, ``nfail``
+    solves that did not converge (``ok`` is False after one).
     """
 
-    def __init__(self, precond: str | None = None, rtol: float = 1e-8, restart: int = 30,
-                 maxiter: int = 4) -> None:
-        if precond not in (None, "ilu"):
-            raise ValueError(f"precond must be None or 'ilu', got {precond!r}")
+    krylov = True
+
+    def __init__(self, precond: Any = None, rtol: float = 1e-8, restart: int = 20,
+                 maxiter: int = 60, band: float = 10.0, max_age: int = 100, slow: int = 8,
+                 drop_tol: float = 1e-3, amg_options: dict | None = None) -> None:
+        if not (precond in PRECONDITIONERS or callable(precond)):
+            raise ValueError(f"precond must be one of {PRECONDITIONERS} or a callable, "
+                             f"got {precond!r}")
         self.precond = precond
-        self.rtol = rtol
-        self.restart = restart
-        self.maxiter = maxiter
-        self.needs_matrix = precond is not None
-        self.nfact = 0
-        self.nsolve = 0
-        self.niter = 0
-        self.nfail = 0
+        self.rtol, self.restart, self.maxiter = rtol, restart, maxiter
+        self.band, self.max_age, self.slow, self.drop_tol = band, max_age, slow, drop_tol
+        self.amg_options = dict(amg_options or {})
+        self.needs_matrix = isinstance(precond, str)
+        self.nfact = self.nprec = self.nsolve = self.niter = self.nfail = 0
+        self.ok = True
+        self.M = None
+        self.alpha_p = None
+        self._J = None
+        self._age = 0
+        self._stale = False
+        self.why: dict[str, int] = {}  # preconditioner setups by reason
 
     def update(self, alpha: float, J: Any, jvp: Callable | None = None) -> bool:
-        if jvp is None:
+        if jvp is None and J is None:
             raise ValueError("jvp: GMRES needs a Jacobian-vector product")
+        fresh_J = J is not self._J
+        self._J = J
         self.alpha = alpha
-        self.jvp = jvp
-        self.M = None
-        if self.precond == "ilu":
-            Js = sp.csc_matrix(J)
-            W = (sp.identity(Js.shape[0], format="csc") * alpha - Js).tocsc()
-            self.nfact += 1
-            try:
-                ilu = spla.spilu(W, drop_tol=1e-5, fill_factor=10)
-            except RuntimeError:
-                return False
-            self.M = spla.LinearOperator(W.shape, matvec=ilu.solve)
+        if J is not None:
+            if not hasattr(self, "_Jcsr") or fresh_J:
+                self._Jcsr = sp.csr_matrix(J)
+            Jc = self._Jcsr
+            self.jvp = lambda v: Jc @ v
+        else:
+            self.jvp = jvp
+        self._age += 1
+        if self.precond is None:
+            return True
+        drift = self.alpha_p is None or not (1.0 / self.band <= alpha / self.alpha_p <= self.band)
+        why = ("none" if self.M is None else "jacobian" if fresh_J else "drift" if drift
+               else "slow" if self._stale else "age" if self._age > self.max_age else "")
+        if why:
+            self.why[why] = self.why.get(why, 0) + 1
+            return self._build(alpha, J)
         return True
 
-    def solve(self, b: np.ndarray) -> np.ndarray:
-        n = b.size
+    def _build(self, alpha: float, J: Any) -> bool:
+        self.nprec += 1
+        self._age, self._stale = 0, False
+        self.alpha_p = alpha
+        if callable(self.precond):
+            m = self.precond(J, 1.0 / alpha)
+            solve = getattr(m, "solve", m)
+            self.M = lambda v: solve(v) / alpha  # (I - J/alpha)^-1 v / alpha = W_p^-1 v
+            return True
+        Js = sp.csc_matrix(J)
+        W = (sp.identity(Js.shape[0], format="csc") * alpha - Js).tocsc()
+        if not np.all(np.isfinite(W.data)):
+            self.M = None
+            return False
+        try:
+            if self.precond == "lu":
+                self.nfact += 1
+                self.M = spla.splu(W, permc_spec="MMD_AT_PLUS_A").solve
+            elif self.precond == "ilu":
+                self.nfact += 1
+                self.M = spla.spilu(W, drop_tol=self.drop_tol, fill_factor=10,
+                                    permc_spec="MMD_AT_PLUS_A").solve
+            else:
+                import pyamg
+
+                ml = pyamg.ruge_stuben_solver(W.tocsr(), **{**AMG_OPTIONS, **self.amg_options})
+                self.M = ml.aspreconditioner(cycle="V").matvec
+        except RuntimeError:  # exactly singular
+            self.M = None
+            return False
+        return True
+
+    def solve(self, b: np.ndarray, atol: float = 0.0, weights: np.ndarray | None = None,
+              rtol: float | None = None) -> np.ndarray:
+        r"""Solve :math:`W x = b`; ``atol``/``weights`` give the inexact-Newton stopping rule
+        :math:`\|D r\|_2 \le` ``atol`` (``rtol`` defaults to the solver's own)."""
         alpha, jvp = self.alpha, self.jvp
-
-        def mv(v: np.ndarray) -> np.ndarray:
-            self.niter += 1
-            return alpha * v - jvp(np.asarray(v).reshape(-1))
-
-        A = spla.LinearOperator((n, n), matvec=mv, dtype=float)
-        x, info = spla.gmres(A, b, rtol=self.rtol, atol=0.0, restart=self.restart,
-                             maxiter=self.maxiter, M=self.M)
+        x, ok, its = gmres(lambda v: alpha * v - jvp(v), b, M=self.M,
+                           rtol=self.rtol if rtol is None else rtol, atol=atol,
+                           restart=self.restart, maxiter=self.maxiter, weights=weights)
         self.nsolve += 1
-        if info != 0:
+        self.niter += its
+        self.ok = ok
+        if not ok:
             self.nfail += 1
+        if its > self.slow:
+            self._stale = True
         return x
 
 
-def make_linsolve(linsolve: str, precond: str | None = None, gmres_rtol: float = 1e-8) -> Any:
+def make_linsolve(linsolve: str, precond: Any = None, gmres_rtol: float = 1e-8) -> Any:
     """Build the linear solver named ``linsolve`` (one of :data:`LINSOLVERS`)."""
     if linsolve == "dense":
         return DenseLU()

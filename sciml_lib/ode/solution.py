@@ -41,6 +41,11 @@ class ODEStats:
         LU factorisations (implicit solvers).
     nnewton : int
         Newton iterations (implicit solvers).
+    nprec : int
+        Preconditioner setups (``linsolve="gmres"`` with a preconditioner).
+    nlinear : int
+        Krylov iterations, i.e. matrix-vector products with :math:`W`
+        (``linsolve="gmres"``).
     """
 
     nf: int
@@ -49,6 +54,8 @@ class ODEStats:
     njac: int = 0
     nlu: int = 0
     nnewton: int = 0
+    nprec: int = 0
+    nlinear: int = 0
 
     @property
     def nsteps(self) -> int:
