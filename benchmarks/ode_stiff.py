@@ -11,8 +11,16 @@ Brusselator it also times one SuperLU factorisation and solve of :math:`W` with 
 ordering and prints what the factorisations alone cost each run, against the time a
 5x speed-up over SciPy's BDF at equal error would allow (``linear_algebra_floor``).
 
+**Large systems** (:func:`large_systems`): the Brusselator at N = 32, 64, 128 (2 048 to
+32 768 unknowns), rtol 1e-4..1e-7, our BDF with each linear solver (sparse LU, and GMRES
+preconditioned by ILU, algebraic multigrid or a reused exact LU) against SciPy BDF and Radau
+given ``jac_sparsity``: times, errors, factorisations, preconditioner setups, Krylov
+iterations, equal-error speed-ups over SciPy BDF, peak memory of each solve (fresh
+process), and the growth of the time with N (figure ``ode_stiff_large.png``).
+
 Run: ``python benchmarks/ode_stiff.py`` (writes ``benchmarks/results/ode_stiff.json``
-and ``.png`` and prints the ratios). ``--quick`` runs fewer tolerances.
+and ``.png`` and prints the ratios). ``--quick`` runs fewer tolerances; ``--large-only``
+runs only the large-systems table and merges it into the stored JSON.
 """
 
 from __future__ import annotations
@@ -182,6 +190,160 @@ def linear_algebra_floor(prob, rows):
     return out
 
 
+# -- large systems: Newton-Krylov vs sparse LU vs SciPy, N = 32, 64, 128 -------------------------
+LARGE_NS = (32, 64, 128)
+LARGE_TOLS = (1e-4, 1e-5, 1e-6, 1e-7)
+#: our BDF with each linear solver, and the peers (Radau only where it finishes in minutes)
+LARGE_OURS = {
+    "sciml BDF + splu": {},
+    "sciml BDF + GMRES/ILU": dict(linsolve="gmres", precond="ilu"),
+    "sciml BDF + GMRES/AMG": dict(linsolve="gmres", precond="amg"),
+    "sciml BDF + GMRES/LU": dict(linsolve="gmres", precond="lu"),
+}
+LARGE_PEERS = {"SciPy BDF": max(LARGE_NS), "SciPy Radau": 64}  # name: largest N it is run at
+
+
+def _large_run(N, solver, rtol):
+    """One solve of the N x N Brusselator: (seconds, final state, stats dict)."""
+    br = brusselator_2d(N)
+    S = brusselator_2d_sparsity(N)
+    u0 = np.array(br.u0)
+    if solver.startswith("SciPy"):
+        fs = lambda t, y: br.f(t, y, br.p)  # noqa: E731
+        t0 = time.perf_counter()
+        r = solve_ivp(fs, br.tspan, u0, method=solver.split()[1], rtol=rtol, atol=rtol, jac_sparsity=S)
+        sec = time.perf_counter() - t0
+        return sec, r.y[:, -1], dict(steps=int(r.t.size - 1), nf=int(r.nfev), njac=int(r.njev), nlu=int(r.nlu),
+                                      success=bool(r.success))
+    kw = LARGE_OURS[solver]
+    t0 = time.perf_counter()
+    s = solve(br.f, br.tspan, u0, br.p, method="BDF", rtol=rtol, atol=rtol, jac_sparsity=S, tstops=br.tstops, **kw)
+    sec = time.perf_counter() - t0
+    st = s.stats
+    return sec, s.u[-1], dict(steps=st.naccept, nf=st.nf, njac=st.njac, nlu=st.nlu, nnewton=st.nnewton,
+                              nprec=st.nprec, nlinear=st.nlinear, success=bool(s.success))
+
+
+def _peak_rss_mib(N, solver, rtol):
+    """Peak resident memory of one solve, in a fresh process, minus that of the same process set up
+    without solving (imports, the problem, one small compiled warm-up solve)."""
+    import subprocess
+
+    def probe(what):
+        code = (f"import sys, resource; sys.path.insert(0, {str(pathlib.Path(__file__).parent)!r}); "
+                f"import ode_stiff as b; b._large_run(8, {solver!r}, 1e-3); "
+                f"r0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
+                + (f"b._large_run({N}, {solver!r}, {rtol!r}); " if what == "solve" else
+                   f"b.brusselator_2d({N}); b.brusselator_2d_sparsity({N}); ")
+                + "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - r0)")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        return float(out.stdout.strip().splitlines()[-1]) / 1024.0  # ru_maxrss is in KiB on Linux
+
+    return max(probe("solve") - probe("setup"), 0.0)
+
+
+def large_systems(ns=LARGE_NS, tols=LARGE_TOLS, memory=True):
+    """The large-systems table: every solver at every N and rtol, errors against a tight reference,
+    equal-error speed-ups over SciPy BDF (its time interpolated at our error), and peak memory.
+
+    The reference at each N is our BDF with GMRES/LU at rtol = atol = 1e-10 (a SciPy Radau
+    reference at N = 128 would take hours); at N = 32 its distance to SciPy Radau at 1e-10 is
+    recorded as a check (``reference_check``).
+    """
+    out = {"ns": list(ns), "tols": list(tols), "rows": [], "reference": {}, "speedup_vs_scipy_bdf": {}}
+    _large_run(8, "sciml BDF + GMRES/AMG", 1e-3)  # compile and import once
+    for N in ns:
+        print(f"\nlarge systems: Brusselator N={N} ({2 * N * N} unknowns), reference ...", flush=True)
+        tref, ref, _ = _large_run(N, "sciml BDF + GMRES/LU", 1e-10)
+        out["reference"][str(N)] = {"solver": "sciml BDF + GMRES/LU", "rtol": 1e-10, "time": tref}
+        if N == min(ns):
+            br = brusselator_2d(N)
+            rad = reference(br, br.tspan, rtol=1e-10, atol=1e-10)
+            out["reference_check"] = {"N": N, "max_abs_difference_to_scipy_radau": float(np.abs(rad - ref).max())}
+            print(f"  reference vs SciPy Radau (1e-10): {np.abs(rad - ref).max():.1e}", flush=True)
+        for tol in tols:
+            for solver in [*LARGE_OURS, *LARGE_PEERS]:
+                if solver in LARGE_PEERS and N > LARGE_PEERS[solver]:
+                    continue
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    sec, u, st = _large_run(N, solver, tol)
+                    if sec < 2.0:  # cheap: best of three
+                        sec = min(sec, *(_large_run(N, solver, tol)[0] for _ in range(2)))
+                row = dict(N=N, unknowns=2 * N * N, solver=solver, rtol=tol, time=sec,
+                           error=float(np.abs(u - ref).max()), **st)
+                out["rows"].append(row)
+                print(f"  N={N:3d} rtol={tol:.0e} {solver:22s} {sec:8.3f} s  error {row['error']:.1e}  "
+                      + " ".join(f"{k}={v}" for k, v in st.items()), flush=True)
+    if memory:
+        out["peak_mib"] = {}
+        for N in ns:
+            for solver in [*LARGE_OURS, *LARGE_PEERS]:
+                if solver in LARGE_PEERS and N > LARGE_PEERS[solver]:
+                    continue
+                mib = _peak_rss_mib(N, solver, 1e-4)
+                out["peak_mib"].setdefault(str(N), {})[solver] = mib
+                print(f"  peak memory N={N:3d} {solver:22s} {mib:8.1f} MiB (rtol 1e-4)", flush=True)
+    for N in ns:
+        rows = [r for r in out["rows"] if r["N"] == N]
+        peer = [r for r in rows if r["solver"] == "SciPy BDF"]
+        per = []
+        for r in rows:
+            if r["solver"].startswith("sciml") and r["success"]:
+                tp = peer_time_at(peer, r["error"])
+                if tp is not None:
+                    per.append(dict(solver=r["solver"], rtol=r["rtol"], error=r["error"], speedup=tp / r["time"]))
+        out["speedup_vs_scipy_bdf"][str(N)] = per
+    print("\nLarge systems: equal-error speed-up over SciPy BDF (its time interpolated at our error):")
+    for N, per in out["speedup_vs_scipy_bdf"].items():
+        best = {}
+        for r in per:
+            best[r["solver"]] = max(best.get(r["solver"], 0.0), r["speedup"])
+        print(f"  N={N:>3s}: " + "  ".join(f"{k.replace('sciml BDF + ', '')}: {v:5.1f}x" for k, v in best.items()))
+    if memory:
+        print("Peak memory (MiB, rtol 1e-4):")
+        for N, d in out["peak_mib"].items():
+            print(f"  N={N:>3s}: " + "  ".join(f"{k}: {v:.0f}" for k, v in d.items()))
+    growth = {}
+    for solver in [*LARGE_OURS, "SciPy BDF"]:
+        pts = [(r["N"], r["time"]) for r in out["rows"] if r["solver"] == solver and r["rtol"] == tols[0]]
+        if len(pts) >= 2:
+            n_, t_ = np.log([p[0] for p in pts]), np.log([p[1] for p in pts])
+            growth[solver] = float(np.polyfit(n_, t_, 1)[0])
+    out["time_growth_exponent_in_N"] = growth  # N^2 log N over 32..128 is about N^2.24
+    print("Time ~ N^k at rtol", tols[0], ":", {k: round(v, 2) for k, v in growth.items()})
+    return out
+
+
+def plot_large(large):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sciml_lib.plotting import subplots
+
+    tol = large["tols"][0]
+    fig, (ax1, ax2) = subplots(1, 2, width=10, height=3.8)
+    for solver in [*LARGE_OURS, *LARGE_PEERS]:
+        pts = sorted((r["unknowns"], r["time"]) for r in large["rows"] if r["solver"] == solver and r["rtol"] == tol)
+        if pts:
+            x, y = zip(*pts)
+            ax1.loglog(x, y, "o-" if solver.startswith("sciml") else "s--", label=solver.replace("sciml ", ""), ms=4)
+    ax1.set_xlabel("unknowns 2 N^2")
+    ax1.set_ylabel(f"time per solve [s] (rtol = atol = {tol:.0e})")
+    ax1.set_title("Brusselator: cost growth with N")
+    ax1.legend(fontsize=7)
+    N = str(max(large["ns"]))
+    for solver in [*LARGE_OURS, *LARGE_PEERS]:
+        pts = sorted((r["error"], r["time"]) for r in large["rows"] if r["solver"] == solver and str(r["N"]) == N)
+        if pts:
+            x, y = zip(*pts)
+            ax2.loglog(x, y, "o-" if solver.startswith("sciml") else "s--", label=solver.replace("sciml ", ""), ms=4)
+    ax2.set_xlabel("max error at t = 11.5")
+    ax2.set_ylabel("time per solve [s]")
+    ax2.set_title(f"work-precision at N = {N}")
+    fig.savefig(OUT / "ode_stiff_large.png")
+
+
 def diffrax_solve(prob, tspan, rtol, atol, ref, budget):
     import diffrax
     import jax
@@ -208,7 +370,20 @@ def diffrax_solve(prob, tspan, rtol, atol, ref, budget):
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer tolerances")
+    ap.add_argument("--large-only", action="store_true",
+                    help="run only the large-systems table and merge it into the stored JSON")
+    ap.add_argument("--no-large", action="store_true", help="skip the large-systems table")
     args = ap.parse_args(argv)
+    if args.large_only:
+        path = OUT / "ode_stiff.json"
+        results = json.loads(path.read_text()) if path.exists() else {}
+        results["large_systems"] = large_systems()
+        results["large_systems"]["date"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        results["large_systems"]["machine_info"] = machine_info()
+        OUT.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(results, indent=1))
+        plot_large(results["large_systems"])
+        return results
     tols = [1e-5, 1e-7, 1e-9] if args.quick else [1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10]
     results = {"machine": platform.platform(), "python": sys.version.split()[0], "problems": {}}
     print("compiling (first solves) ...", flush=True)
@@ -302,6 +477,9 @@ def main(argv=None):
                 results["rober_target"] = {"method": k, **r, "lsoda_ratio": ls["time"] / r["time"], "radau_error": ra["error"]}
                 print(f"ROBER rtol=atol=1e-8, error <= Radau's: {k} {r['time'] * 1e3:.3f} ms (error {r['error']:.1e}) "
                       f"-> {ls['time'] / r['time']:.1f}x LSODA")
+    if not args.no_large:
+        results["large_systems"] = large_systems(tols=LARGE_TOLS[:2] if args.quick else LARGE_TOLS)
+        plot_large(results["large_systems"])
     OUT.mkdir(parents=True, exist_ok=True)
     results["date"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     results["machine_info"] = machine_info()

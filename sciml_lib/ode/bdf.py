@@ -43,13 +43,17 @@ cost of a step (the sparse Brusselator: 6 ms for one SuperLU factorisation,
 costs a few more steps.
 
 **Newton-Krylov.** With ``linsolve="gmres"`` the Newton corrections come from
-GMRES on :math:`I/c - J` at the *current* :math:`c` (a matrix-vector product
-costs the same whatever :math:`c`), stopped as soon as the residual's RMS
-error norm is below :math:`0.05` of the Newton tolerance (an inexact Newton
-method :cite:p:`eisenstat1996choosing`, with CVODE's constant
-:cite:p:`hindmarsh2005sundials`); the preconditioner, not a factorisation,
-is what is reused (:class:`~sciml_lib.ode.linsolve.GMRESSolver`). A GMRES
-solve that does not converge counts as a Newton failure: the step is
+GMRES on :math:`I/c - J(u^{(k)})` at the *current* :math:`c` and the current
+Newton iterate: :math:`J v` is one Jacobian-vector product (complex step or
+finite difference of :math:`f`), so the iteration is a true (inexact) Newton
+method, not a chord method with a stale Jacobian. GMRES stops as soon as the
+linear residual's RMS error norm is below half the Newton tolerance (an
+inexact Newton method :cite:p:`eisenstat1996choosing`; CVODE ties its linear
+tolerance to the Newton tolerance the same way :cite:p:`hindmarsh2005sundials`).
+What is reused is the preconditioner, not a factorisation
+(:class:`~sciml_lib.ode.linsolve.GMRESSolver`); a Jacobian matrix is
+evaluated only when a preconditioner is due to be rebuilt (slow or old). A
+GMRES solve that does not converge counts as a Newton failure: the step is
 retried with a fresh Jacobian, then halved.
 """
 
@@ -160,6 +164,9 @@ def bdf(F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1: float, u0: np.
             jac_fresh, c_lu = True, None
         ok = True
         if krylov:  # W at the current c costs nothing; the solver decides on its preconditioner
+            if ls.needs_matrix and not jac_fresh and ls.due(1.0 / c):
+                J = jp.evaluate(t, u, f0)  # a preconditioner is due: build it from a fresh J
+                jac_fresh = True
             ok = ls.update(1.0 / c, J, jv)
             c_lu = c
         elif c_lu is None or abs(c / c_lu - 1.0) > reuse_band or lu_age >= lu_max_age:
@@ -179,7 +186,9 @@ def bdf(F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1: float, u0: np.
             with np.errstate(all="ignore"):
                 for k in range(newton_maxiter):
                     fy = F(t_new, y)
-                    if krylov:  # inexact Newton: the residual, in error units, below lin_tol
+                    if krylov:  # inexact Newton: W v by a JVP at the current iterate, and the
+                        # linear residual, in error units, below lin_tol
+                        ls.set_jvp(jp.jvp_at(t_new, y, fy))
                         dy = ls.solve((c * fy - psi - d) / c, atol=lin_tol, weights=c / sc)
                         if not ls.ok:
                             break

@@ -238,11 +238,13 @@ class GMRESSolver:
       (I - \gamma J)^{-1} v` (``J`` is ``None`` when no matrix was formed); the solver scales
       it to :math:`W`.
 
-    **Reuse.** A preconditioner is rebuilt only when the Jacobian was re-evaluated, when
-    :math:`\alpha` has moved by more than the factor ``band`` from :math:`\alpha_p`, when it
-    has served ``max_age`` updates, or when the last solve needed more than ``slow``
-    Krylov iterations; otherwise GMRES absorbs the mismatch in a few extra iterations
-    (the policy of CVODE's preconditioned Krylov solvers :cite:p:`hindmarsh2005sundials`).
+    **Reuse.** A preconditioner is rebuilt only when :math:`\alpha` has moved by more than the
+    factor ``band`` from :math:`\alpha_p`, when it has served ``max_age`` updates, or when the
+    last solve needed more than ``slow`` Krylov iterations (:meth:`due` tells the caller, which
+    then evaluates a fresh Jacobian for it); otherwise GMRES absorbs the mismatch in a few extra
+    iterations (the policy of CVODE's preconditioned Krylov solvers
+    :cite:p:`hindmarsh2005sundials`). A new Jacobian alone changes the operator, not the
+    preconditioner. ``why`` counts the setups by reason.
     Counters: ``nprec`` setups, ``niter`` Krylov iterations, ``nsolve`` solves, ``nfail``
     solves that did not converge (``ok`` is False after one).
     """
@@ -282,16 +284,31 @@ class GMRESSolver:
             self.jvp = lambda v: Jc @ v
         else:
             self.jvp = jvp
+        why = self.due(alpha)
         self._age += 1
-        if self.precond is None:
-            return True
-        drift = self.alpha_p is None or not (1.0 / self.band <= alpha / self.alpha_p <= self.band)
-        why = ("none" if self.M is None else "jacobian" if fresh_J else "drift" if drift
-               else "slow" if self._stale else "age" if self._age > self.max_age else "")
         if why:
             self.why[why] = self.why.get(why, 0) + 1
             return self._build(alpha, J)
         return True
+
+    def due(self, alpha: float) -> str:
+        """Why an :meth:`update` at ``alpha`` would rebuild the preconditioner ("" when it would
+        not): "none" (no preconditioner yet), "drift", "slow" or "age". A caller with a stale
+        Jacobian matrix evaluates a fresh one first."""
+        if self.precond is None:
+            return ""
+        if self.M is None:
+            return "none"
+        if not 1.0 / self.band <= alpha / self.alpha_p <= self.band:
+            return "drift"
+        if self._stale:
+            return "slow"
+        return "age" if self._age >= self.max_age else ""
+
+    def set_jvp(self, jvp: Callable[[np.ndarray], np.ndarray]) -> None:
+        """Use ``jvp`` (e.g. the Jacobian at the current Newton iterate) for :math:`W v` until
+        the next :meth:`update`."""
+        self.jvp = jvp
 
     def _build(self, alpha: float, J: Any) -> bool:
         self.nprec += 1

@@ -2,7 +2,7 @@
 
 Every problem is an :class:`~sciml_lib.problems.base.ODEProblem` (name, ``f``, ``u0``, ``tspan``, ``p``,
 ``jac``, ``stiff``, ``reference``, ``f_jax``) exported as a module-level
-constant, except the Brusselator, which is a factory of the grid size:
+constant, except the two PDEs, which are factories of the grid size:
 
 ========================  ==========================================  =======
 name                      object                                      stiff
@@ -20,6 +20,7 @@ OREGO (Oregonator)        :data:`OREGO`                               yes
 E5 (pyrolysis)            :data:`E5`                                  yes
 van der Pol (eps = 1e-6)  :data:`VDPOL`                               yes
 2-D Brusselator           :func:`brusselator_2d` ``(N)``              yes
+2-D diurnal kinetics      :func:`diurnal_2d` ``(M)``                  yes
 bouncing ball (events)    :data:`BOUNCING_BALL`                       no
 ========================  ==========================================  =======
 
@@ -66,6 +67,7 @@ from .chemistry import (
     rober_rhs,
     rober_rhs_tuple,
 )
+from .diurnal import DIURNAL_PARAMS, diurnal_2d, diurnal_2d_rhs, diurnal_2d_sparsity
 from .events import (
     BOUNCING_BALL,
     ball_bounce,
@@ -146,6 +148,10 @@ __all__ = [
     "brusselator_2d_rhs",
     "brusselator_2d_jac",
     "brusselator_2d_sparsity",
+    "diurnal_2d",
+    "diurnal_2d_rhs",
+    "diurnal_2d_sparsity",
+    "DIURNAL_PARAMS",
     "lorenz_components",
     "lorenz_rhs",
     "lorenz_rhs_tuple",

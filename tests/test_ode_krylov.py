@@ -1,0 +1,266 @@
+"""Newton-Krylov in the implicit solvers: GMRES, its preconditioners and their reuse.
+
+Oracles: dense LAPACK solves (``numpy.linalg.solve``), the same problem solved with sparse LU
+(an independent linear solver inside the same method), and the counters' definitions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.linalg as sla
+import scipy.sparse as sp
+
+from sciml_lib.ode import solve
+from sciml_lib.ode.linsolve import GMRESSolver, gmres
+from sciml_lib.problems import brusselator_2d, brusselator_2d_sparsity
+
+RNG = np.random.default_rng(7)
+
+
+def _matrix(n: int = 60) -> np.ndarray:
+    return np.eye(n) * 4.0 + RNG.standard_normal((n, n)) / np.sqrt(n)
+
+
+def test_gmres_matches_dense_solve():
+    A = _matrix()
+    b = RNG.standard_normal(A.shape[0])
+    x, ok, its = gmres(lambda v: A @ v, b, rtol=1e-12, restart=80)
+    assert ok and its <= A.shape[0]
+    np.testing.assert_allclose(x, np.linalg.solve(A, b), rtol=1e-9, atol=1e-10)
+
+
+def test_gmres_restarted_converges_and_history_decreases():
+    A = _matrix(80)
+    b = RNG.standard_normal(80)
+    hist: list = []
+    x, ok, its = gmres(lambda v: A @ v, b, rtol=1e-10, restart=5, maxiter=400, history=hist)
+    assert ok and its > 5  # needed more than one cycle
+    assert len(hist) == its + 1
+    assert hist[-1] <= 1e-10 * hist[0] * 1.0001
+    assert all(b_ <= a_ * (1 + 1e-12) for a_, b_ in zip(hist, hist[1:]))  # GMRES is monotone
+    np.testing.assert_allclose(A @ x, b, atol=1e-8)
+
+
+def test_gmres_exact_preconditioner_one_iteration():
+    A = _matrix()
+    Ainv = np.linalg.inv(A)
+    b = RNG.standard_normal(A.shape[0])
+    x, ok, its = gmres(lambda v: A @ v, b, M=lambda v: Ainv @ v, rtol=1e-10)
+    assert ok and its == 1
+    np.testing.assert_allclose(x, np.linalg.solve(A, b), rtol=1e-8)
+
+
+def test_gmres_weighted_norm_stopping_rule():
+    A = _matrix()
+    b = RNG.standard_normal(A.shape[0])
+    w = np.exp(RNG.uniform(-3, 3, A.shape[0]))
+    x, ok, _ = gmres(lambda v: A @ v, b, rtol=0.0, atol=1e-6, weights=w)
+    assert ok
+    assert np.linalg.norm(w * (b - A @ x)) <= 1e-6
+
+
+def test_gmres_maxiter_reports_failure():
+    n = 200
+    A = np.diag(np.linspace(1e-4, 1.0, n))  # badly conditioned: slow without a preconditioner
+    b = np.ones(n)
+    x, ok, its = gmres(lambda v: A @ v, b, rtol=1e-12, restart=5, maxiter=10)
+    assert not ok and its == 10
+    assert np.all(np.isfinite(x))
+
+
+def test_gmres_zero_rhs():
+    x, ok, its = gmres(lambda v: 2 * v, np.zeros(5))
+    assert ok and its == 0 and not x.any()
+
+
+@pytest.fixture(scope="module")
+def bruss16():
+    pr = brusselator_2d(16)
+    S = brusselator_2d_sparsity(16)
+    sol = solve(pr.f, pr.tspan, pr.u0, pr.p, method="BDF", tstops=pr.tstops, rtol=1e-6,
+                atol=1e-6, jac_sparsity=S)
+    assert sol.success and sol.stats.nlu > 0 and sol.stats.nprec == 0 and sol.stats.nlinear == 0
+    return pr, S, sol
+
+
+@pytest.mark.parametrize("precond", [None, "ilu", "amg", "lu", "callable"])
+def test_krylov_bdf_matches_sparse_lu(bruss16, precond):
+    pr, S, ref = bruss16
+    if precond == "callable":
+        def precond(J, gamma):  # the exact inverse of I - gamma J (dense LU, N = 16)
+            fac = sla.lu_factor(np.eye(J.shape[0]) - gamma * J.toarray())
+            return lambda v: sla.lu_solve(fac, v)
+    sol = solve(pr.f, pr.tspan, pr.u0, pr.p, method="BDF", tstops=pr.tstops, rtol=1e-6,
+                atol=1e-6, jac_sparsity=S, linsolve="gmres", precond=precond)
+    assert sol.success, sol.message
+    scale = np.abs(ref.u[-1]).max()
+    assert np.abs(sol.u[-1] - ref.u[-1]).max() < 2e-4 * scale
+    st = sol.stats
+    assert st.nlinear >= st.nnewton // 2 > 0
+    if precond is None:
+        assert st.nprec == 0
+    else:
+        # built rarely: fewer setups than the sparse-LU run's factorisations, at least one
+        assert 1 <= st.nprec < ref.stats.nlu
+        assert st.nlinear < 4 * st.nnewton  # a good preconditioner: a few iterations per Newton
+    assert st.nlu == (st.nprec if precond in ("ilu", "lu") else 0)
+
+
+def test_jacobian_free_forms_no_matrix(bruss16):
+    pr, _, ref = bruss16
+    span = (0.0, 0.5)
+    sol = solve(pr.f, span, pr.u0, pr.p, method="BDF", rtol=1e-6, atol=1e-6, linsolve="gmres",
+                precond=lambda J, gamma: (lambda v: v))
+    assert sol.success, sol.message
+    assert sol.stats.njac == 0  # Jacobian-vector products by complex step only
+    direct = solve(pr.f, span, pr.u0, pr.p, method="BDF", rtol=1e-6, atol=1e-6,
+                   jac_sparsity=brusselator_2d_sparsity(16))
+    assert np.abs(sol.u[-1] - direct.u[-1]).max() < 1e-3 * np.abs(direct.u[-1]).max()
+
+
+@pytest.mark.parametrize("method", ["Rodas4", "TRBDF2"])
+def test_krylov_other_families(method):
+    pr = brusselator_2d(8)
+    S = brusselator_2d_sparsity(8)
+    span = (0.0, 1.0)
+    kw = dict(method=method, rtol=1e-6, atol=1e-6, jac_sparsity=S)
+    a = solve(pr.f, span, pr.u0, pr.p, **kw)
+    b = solve(pr.f, span, pr.u0, pr.p, linsolve="gmres", precond="amg", **kw)
+    assert a.success and b.success, b.message
+    assert np.abs(a.u[-1] - b.u[-1]).max() < 1e-4 * np.abs(a.u[-1]).max()
+    assert b.stats.nprec >= 1 and b.stats.nlinear > 0
+
+
+def test_reuse_policy_unit():
+    n = 30
+    J = sp.csc_matrix(-np.diag(np.arange(1.0, n + 1)) + np.diag(np.ones(n - 1), 1))
+    ls = GMRESSolver(precond="lu", band=4.0, max_age=5)
+    assert ls.update(10.0, J) and ls.nprec == 1  # first build
+    assert ls.update(20.0, J) and ls.nprec == 1  # within the band: reused
+    b = np.ones(n)
+    x = ls.solve(b)
+    np.testing.assert_allclose((20.0 * np.eye(n) - J.toarray()) @ x, b, atol=1e-7)
+    assert ls.update(100.0, J) and ls.nprec == 2  # drifted out of the band
+    J2 = J.copy()
+    assert ls.update(100.0, J2) and ls.nprec == 2  # a new Jacobian changes the operator only
+    x2 = ls.solve(b)
+    np.testing.assert_allclose((100.0 * np.eye(n) - J2.toarray()) @ x2, b, atol=1e-7)
+    for _ in range(3):
+        ls.update(100.0, J2)
+    assert ls.nprec == 2 and not ls.due(100.0)
+    ls.update(100.0, J2)
+    assert ls.due(100.0) == "age" and ls.due(1e4) == "drift"
+    ls.update(100.0, J2)  # the sixth update exceeds max_age
+    assert ls.nprec == 3
+    assert ls.why == {"none": 1, "drift": 1, "age": 1}
+
+
+def test_slow_solve_marks_preconditioner_stale():
+    n = 40
+    J = sp.csc_matrix(-np.diag(np.linspace(1.0, 1e4, n)))
+    ls = GMRESSolver(precond=lambda J, g: (lambda v: v), slow=2, band=1e9)
+    ls.update(1.0, J)
+    ls.solve(np.ones(n))  # identity preconditioner: many iterations
+    assert ls.niter > 2 and ls.due(1.0) == "slow"
+    ls.update(1.0, J)
+    assert ls.why.get("slow") == 1
+
+
+def test_bad_precond_name():
+    with pytest.raises(ValueError, match="precond"):
+        GMRESSolver(precond="jacobi")
+    pr = brusselator_2d(4)
+    with pytest.raises(ValueError, match="precond"):
+        solve(pr.f, (0.0, 0.1), pr.u0, pr.p, method="BDF", linsolve="gmres", precond="amg")
+
+
+def test_singular_w_fails_cleanly():
+    """A Jacobian with NaN (bad input) cannot be preconditioned: the solve fails with a reason."""
+    pr = brusselator_2d(6)
+
+    def bad_jac(t, u, p):
+        J = sp.csr_matrix(pr.jac(t, u, p))
+        J.data[:] = np.nan
+        return J
+
+    for linsolve, precond in (("gmres", "lu"), ("gmres", "amg"), ("gmres", "ilu")):
+        sol = solve(pr.f, pr.tspan, pr.u0, pr.p, method="BDF", jac=bad_jac, linsolve=linsolve,
+                    precond=precond, max_steps=200)
+        assert not sol.success
+        assert sol.message
+
+
+def test_krylov_failure_reduces_step_and_is_reported():
+    """Unpreconditioned GMRES on a stiff 2-D diffusion cannot meet its tolerance in 60 iterations:
+    each failure shrinks the step, and the message counts them."""
+    pr = brusselator_2d(24)
+    sol = solve(pr.f, (0.0, 0.5), pr.u0, pr.p, method="BDF", rtol=1e-8, atol=1e-8,
+                linsolve="gmres", dt=0.05)
+    assert sol.stats.nreject > 0
+    assert "GMRES did not converge" in sol.message
+
+
+def test_sparse_user_jac_defaults_to_splu(monkeypatch):
+    """A ``jac`` returning a sparse matrix gets sparse LU without being asked (dense LU of a
+    large sparse W was the old default)."""
+    import sciml_lib.ode.linsolve as L
+
+    used = []
+    for cls in (L.DenseLU, L.SparseLU):
+        orig = cls.update
+
+        def spy(self, *a, _orig=orig, _name=cls.__name__, **k):
+            used.append(_name)
+            return _orig(self, *a, **k)
+
+        monkeypatch.setattr(cls, "update", spy)
+    pr = brusselator_2d(8)
+    span = (0.0, 0.5)
+    a = solve(pr.f, span, pr.u0, pr.p, method="BDF", jac=pr.jac)
+    assert a.success and used and set(used) == {"SparseLU"}
+    used.clear()
+    dense = solve(pr.f, span, pr.u0, pr.p, method="BDF",
+                  jac=lambda t, u, p: pr.jac(t, u, p).toarray())
+    assert set(used) == {"DenseLU"}
+    np.testing.assert_allclose(a.u[-1], dense.u[-1], rtol=1e-8)
+
+
+# -- the second large stiff PDE: diurnal kinetics with advection and diffusion --------------------
+def test_diurnal_pattern_is_the_detected_one():
+    from sciml_lib.ad.sparsity import detect_sparsity
+    from sciml_lib.problems import diurnal_2d, diurnal_2d_sparsity
+
+    pr = diurnal_2d(6)
+    detected = sp.csr_matrix(detect_sparsity(pr.f, pr.u0, pr.p, 3600.0)) != 0
+    pattern = diurnal_2d_sparsity(6)
+    assert (detected != pattern).nnz == 0
+    assert pattern.shape == (72, 72)
+
+
+@pytest.mark.parametrize("precond", ["ilu", "amg"])
+def test_diurnal_krylov_matches_scipy_radau(precond):
+    from scipy.integrate import solve_ivp
+
+    from sciml_lib.problems import diurnal_2d, diurnal_2d_sparsity
+
+    pr = diurnal_2d(6)
+    S = diurnal_2d_sparsity(6)
+    ref = solve_ivp(lambda t, y: pr.f(t, y, pr.p), pr.tspan, pr.u0, method="Radau", rtol=1e-9,
+                    atol=1e-5, jac_sparsity=S)
+    assert ref.success
+    sol = solve(pr.f, pr.tspan, pr.u0, pr.p, method="BDF", rtol=1e-6, atol=1e-3, jac_sparsity=S,
+                linsolve="gmres", precond=precond)
+    assert sol.success, sol.message
+    c2, c2_ref = sol.u[-1][1::2], ref.y[1::2, -1]
+    assert np.abs(c2 - c2_ref).max() < 1e-4 * np.abs(c2_ref).max()
+    # at the end of the day (night) the ozone-like species c1 has died out, as the reference says
+    assert np.abs(sol.u[-1][0::2]).max() < 1e-3 * np.abs(pr.u0[0::2]).max()
+    assert np.abs(ref.y[0::2, -1]).max() < 1e-3 * np.abs(pr.u0[0::2]).max()
+
+
+def test_diurnal_bad_grid():
+    from sciml_lib.problems import diurnal_2d
+
+    with pytest.raises(ValueError, match="M"):
+        diurnal_2d(2)
