@@ -20,7 +20,15 @@ from ._solve import METHODS, MethodInfo, solve
 from .bdf import NDF_KAPPA, rescale_differences
 from .events import ContinuousCallback, DiscreteCallback, Event, PresetTimeCallback, locate_zero
 from .explicit_rk import RKDenseOutput
-from .linsolve import LINSOLVERS, DenseLU, GMRESSolver, SparseLU, make_linsolve
+from .linsolve import (
+    LINSOLVERS,
+    PRECONDITIONERS,
+    DenseLU,
+    GMRESSolver,
+    SparseLU,
+    gmres,
+    make_linsolve,
+)
 from .newton import NewtonResult, newton
 from .solution import HermiteInterpolant, ODESolution, ODEStats, hermite_interpolant
 from .stability import (
@@ -72,6 +80,8 @@ __all__ = [
     "SparseLU",
     "GMRESSolver",
     "make_linsolve",
+    "gmres",
+    "PRECONDITIONERS",
     "NDF_KAPPA",
     "rescale_differences",
     "stability_function",
