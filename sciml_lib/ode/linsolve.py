@@ -266,7 +266,7 @@ class GMRESSolver:
         self.ok = True
         self.M = None
         self.alpha_p = None
-        self._J = None
+        self._J = self._Jcsr = None
         self._age = 0
         self._stale = False
         self.why: dict[str, int] = {}  # preconditioner setups by reason
@@ -278,7 +278,7 @@ class GMRESSolver:
         self._J = J
         self.alpha = alpha
         if J is not None:
-            if not hasattr(self, "_Jcsr") or fresh_J:
+            if self._Jcsr is None or fresh_J:
                 self._Jcsr = sp.csr_matrix(J)
             Jc = self._Jcsr
             self.jvp = lambda v: Jc @ v
