@@ -7,12 +7,14 @@ Every implicit step solves systems with :math:`W = \alpha I - J`
 * :class:`DenseLU`: LAPACK LU, :math:`O(n^3)` to factor, :math:`O(n^2)` per solve.
 * :class:`SparseLU`: SuperLU (``scipy.sparse.linalg.splu``) on a sparse
   :math:`J`; its cost follows the fill-in, not :math:`n^3`.
-* :class:`GMRESSolver`: Jacobian-free Newton-Krylov. :math:`W v` is one
-  Jacobian-vector product (complex step or finite difference of :math:`f`),
-  never a matrix; GMRES minimises the residual over the Krylov space
+* :class:`GMRESSolver`: Newton-Krylov. :math:`W v` is one Jacobian-vector
+  product (complex step or finite difference of :math:`f`, or a sparse
+  :math:`J` when one was formed), never a factorisation; :func:`gmres`
+  minimises the residual over the Krylov space
   :math:`\mathcal K_k = \mathrm{span}\{b, Wb, \dots, W^{k-1}b\}`
-  :cite:p:`saad1986gmres,knoll2004jacobian`, optionally right-preconditioned
-  by an incomplete LU of a sparse :math:`W`.
+  :cite:p:`saad1986gmres,knoll2004jacobian`, right-preconditioned by an
+  incomplete LU, algebraic multigrid, the exact LU of an earlier :math:`W`, or
+  the user's own preconditioner, each built rarely and reused over many steps.
 
 The compiled Rosenbrock loops factor a dense :math:`W` in place with
 :func:`lu_factor` and :func:`lu_solve` (partial pivoting, no Python call).
