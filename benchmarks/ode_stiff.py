@@ -225,21 +225,21 @@ def _large_run(N, solver, rtol):
 
 
 def _peak_rss_mib(N, solver, rtol):
-    """Peak resident memory of one solve, in a fresh process, minus that of the same process set up
-    without solving (imports, the problem, one small compiled warm-up solve)."""
+    """Peak resident memory of one solve above the resident memory before it, in a fresh process
+    (after a small warm-up solve that compiles and imports everything). The kernel's high-water
+    mark is reset just before the solve (``/proc/self/clear_refs``), so the compiler's own peak
+    during the warm-up is not counted."""
     import subprocess
 
-    def probe(what):
-        code = (f"import sys, resource; sys.path.insert(0, {str(pathlib.Path(__file__).parent)!r}); "
-                f"import ode_stiff as b; b._large_run(8, {solver!r}, 1e-3); "
-                f"r0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
-                + (f"b._large_run({N}, {solver!r}, {rtol!r}); " if what == "solve" else
-                   f"b.brusselator_2d({N}); b.brusselator_2d_sparsity({N}); ")
-                + "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - r0)")
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-        return float(out.stdout.strip().splitlines()[-1]) / 1024.0  # ru_maxrss is in KiB on Linux
-
-    return max(probe("solve") - probe("setup"), 0.0)
+    code = (f"import sys; sys.path.insert(0, {str(pathlib.Path(__file__).parent)!r}); "
+            f"import ode_stiff as b; b._large_run(8, {solver!r}, 1e-3); "
+            "open('/proc/self/clear_refs', 'w').write('5'); "
+            "kib = lambda key: int(next(l for l in open('/proc/self/status') if l.startswith(key)).split()[1]); "
+            "r0 = kib('VmRSS:'); "
+            f"b._large_run({N}, {solver!r}, {rtol!r}); "
+            "print(kib('VmHWM:') - r0)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return max(float(out.stdout.strip().splitlines()[-1]) / 1024.0, 0.0)
 
 
 def large_systems(ns=LARGE_NS, tols=LARGE_TOLS, memory=True):

@@ -157,14 +157,28 @@ def test_reuse_policy_unit():
 
 
 def test_slow_solve_marks_preconditioner_stale():
+    """A preconditioner that has become slow (more than twice its iterations when new) is rebuilt;
+    one that was never better is not rebuilt over and over."""
     n = 40
-    J = sp.csc_matrix(-np.diag(np.linspace(1.0, 1e4, n)))
-    ls = GMRESSolver(precond=lambda J, g: (lambda v: v), slow=2, band=1e9)
+    d = np.linspace(1.0, 1e4, n)
+    J = sp.csc_matrix(-np.diag(d))
+    exact = lambda J, g: (lambda v: v / (1.0 + g * d))  # noqa: E731  (I - gJ)^-1 exactly
+    ls = GMRESSolver(precond=exact, slow=2, band=1e9)
     ls.update(1.0, J)
-    ls.solve(np.ones(n))  # identity preconditioner: many iterations
-    assert ls.niter > 2 and ls.due(1.0) == "slow"
-    ls.update(1.0, J)
-    assert ls.why.get("slow") == 1
+    ls.solve(np.ones(n))
+    assert ls.niter == 1 and not ls.due(1.0)  # exact when new
+    ls.update(1e3, J)  # within the (huge) band, but far from alpha_p
+    ls.solve(np.ones(n))
+    assert ls.niter > 3 and ls.due(1e3) == "slow"
+    ls.update(1e3, J)
+    assert ls.why.get("slow") == 1 and ls.nprec == 2
+
+    never = GMRESSolver(precond=lambda J, g: (lambda v: v), slow=2, band=1e9)
+    never.update(1.0, J)
+    for _ in range(3):
+        never.solve(np.ones(n))
+        never.update(1.0, J)
+    assert never.niter > 3 * 2 and never.nprec == 1 and not never.why.get("slow")
 
 
 def test_bad_precond_name():

@@ -242,8 +242,9 @@ class GMRESSolver:
 
     **Reuse.** A preconditioner is rebuilt only when :math:`\alpha` has moved by more than the
     factor ``band`` from :math:`\alpha_p`, when it has served ``max_age`` updates, or when the
-    last solve needed more than ``slow`` Krylov iterations (:meth:`due` tells the caller, which
-    then evaluates a fresh Jacobian for it); otherwise GMRES absorbs the mismatch in a few extra
+    last solve needed more than ``slow`` Krylov iterations and more than twice as many as the
+    first solve after the build (a preconditioner that was never better is not rebuilt over and
+    over; :meth:`due` tells the caller, which then evaluates a fresh Jacobian for it); otherwise GMRES absorbs the mismatch in a few extra
     iterations (the policy of CVODE's preconditioned Krylov solvers
     :cite:p:`hindmarsh2005sundials`). A new Jacobian alone changes the operator, not the
     preconditioner. ``why`` counts the setups by reason.
@@ -271,6 +272,7 @@ class GMRESSolver:
         self._J = self._Jcsr = None
         self._age = 0
         self._stale = False
+        self._fresh_its: int | None = None
         self.why: dict[str, int] = {}  # preconditioner setups by reason
 
     def update(self, alpha: float, J: Any, jvp: Callable | None = None) -> bool:
@@ -314,7 +316,7 @@ class GMRESSolver:
 
     def _build(self, alpha: float, J: Any) -> bool:
         self.nprec += 1
-        self._age, self._stale = 0, False
+        self._age, self._stale, self._fresh_its = 0, False, None
         self.alpha_p = alpha
         if callable(self.precond):
             m = self.precond(J, 1.0 / alpha)
@@ -357,8 +359,10 @@ class GMRESSolver:
         self.ok = ok
         if not ok:
             self.nfail += 1
-        if its > self.slow:
-            self._stale = True
+        if self._fresh_its is None:  # the first solve with a new preconditioner: its baseline
+            self._fresh_its = its
+        elif its > max(self.slow, 2 * self._fresh_its):
+            self._stale = True  # a rebuild would help: it did better when it was new
         return x
 
 
