@@ -149,3 +149,14 @@ def test_fixed_step_newton_failure_is_reported():
 
     s = solve(stiff_blowup, (0.0, 5.0), np.array([2.0]), (), method="BDF", dt=0.5, adaptive=False)
     assert not s.success and "failures" in s.message
+
+
+def test_bdf_exact_predictor_zero_error_estimate():
+    """u' = 0: the predictor is exact, the error estimate is exactly 0; the order and step choice
+    must treat that as "any step is fine" (it raised ZeroDivisionError before)."""
+    from sciml_lib.ode import solve
+
+    for kw in ({}, {"linsolve": "gmres"}):
+        sol = solve(lambda t, u, p: np.zeros_like(u), (0.0, 10.0), [1.0, 2.0], method="BDF", **kw)
+        assert sol.success, sol.message
+        np.testing.assert_array_equal(sol.u[-1], [1.0, 2.0])

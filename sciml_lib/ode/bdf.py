@@ -52,7 +52,7 @@ inexact Newton method :cite:p:`eisenstat1996choosing`; CVODE ties its linear
 tolerance to the Newton tolerance the same way :cite:p:`hindmarsh2005sundials`).
 What is reused is the preconditioner, not a factorisation
 (:class:`~sciml_lib.ode.linsolve.GMRESSolver`); a Jacobian matrix is
-evaluated only when a preconditioner is due to be rebuilt (slow or old). A
+evaluated only when a preconditioner is due to be rebuilt (drift of c, slow, old). A
 GMRES solve that does not converge counts as a Newton failure: the step is
 retried with a fresh Jacobian, then halved.
 """
