@@ -203,19 +203,23 @@ LARGE_OURS = {
 LARGE_PEERS = {"SciPy BDF": max(LARGE_NS), "SciPy Radau": 64}  # name: largest N it is run at
 
 
-def _large_run(N, solver, rtol):
-    """One solve of the N x N Brusselator: (seconds, final state, stats dict)."""
+def _large_run(N, solver, rtol, final_only=False):
+    """One solve of the N x N Brusselator: (seconds, final state, stats dict). ``final_only``: both
+    sides are asked for the final state only (SciPy ``t_eval=[t1]``, ours ``saveat=[t1]`` without
+    dense output), so that neither stores the trajectory (the memory probe)."""
     br = brusselator_2d(N)
     S = brusselator_2d_sparsity(N)
     u0 = np.array(br.u0)
+    t1 = br.tspan[1]
     if solver.startswith("SciPy"):
         fs = lambda t, y: br.f(t, y, br.p)  # noqa: E731
+        extra = {"t_eval": [t1]} if final_only else {}
         t0 = time.perf_counter()
-        r = solve_ivp(fs, br.tspan, u0, method=solver.split()[1], rtol=rtol, atol=rtol, jac_sparsity=S)
+        r = solve_ivp(fs, br.tspan, u0, method=solver.split()[1], rtol=rtol, atol=rtol, jac_sparsity=S, **extra)
         sec = time.perf_counter() - t0
         return sec, r.y[:, -1], dict(steps=int(r.t.size - 1), nf=int(r.nfev), njac=int(r.njev), nlu=int(r.nlu),
                                       success=bool(r.success))
-    kw = LARGE_OURS[solver]
+    kw = dict(LARGE_OURS[solver], **({"saveat": [t1], "dense": False} if final_only else {}))
     t0 = time.perf_counter()
     s = solve(br.f, br.tspan, u0, br.p, method="BDF", rtol=rtol, atol=rtol, jac_sparsity=S, tstops=br.tstops, **kw)
     sec = time.perf_counter() - t0
@@ -228,7 +232,8 @@ def _peak_rss_mib(N, solver, rtol):
     """Peak resident memory of one solve above the resident memory before it, in a fresh process
     (after a small warm-up solve that compiles and imports everything). The kernel's high-water
     mark is reset just before the solve (``/proc/self/clear_refs``), so the compiler's own peak
-    during the warm-up is not counted."""
+    during the warm-up is not counted. Both sides return the final state only (``final_only``):
+    the working memory of the method, not the stored trajectory, is compared."""
     import subprocess
 
     code = (f"import sys; sys.path.insert(0, {str(pathlib.Path(__file__).parent)!r}); "
@@ -236,7 +241,7 @@ def _peak_rss_mib(N, solver, rtol):
             "open('/proc/self/clear_refs', 'w').write('5'); "
             "kib = lambda key: int(next(l for l in open('/proc/self/status') if l.startswith(key)).split()[1]); "
             "r0 = kib('VmRSS:'); "
-            f"b._large_run({N}, {solver!r}, {rtol!r}); "
+            f"b._large_run({N}, {solver!r}, {rtol!r}, final_only=True); "
             "print(kib('VmHWM:') - r0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return max(float(out.stdout.strip().splitlines()[-1]) / 1024.0, 0.0)
@@ -276,14 +281,25 @@ def large_systems(ns=LARGE_NS, tols=LARGE_TOLS, memory=True):
                 print(f"  N={N:3d} rtol={tol:.0e} {solver:22s} {sec:8.3f} s  error {row['error']:.1e}  "
                       + " ".join(f"{k}={v}" for k, v in st.items()), flush=True)
     if memory:
-        out["peak_mib"] = {}
-        for N in ns:
-            for solver in [*LARGE_OURS, *LARGE_PEERS]:
-                if solver in LARGE_PEERS and N > LARGE_PEERS[solver]:
-                    continue
-                mib = _peak_rss_mib(N, solver, 1e-4)
-                out["peak_mib"].setdefault(str(N), {})[solver] = mib
-                print(f"  peak memory N={N:3d} {solver:22s} {mib:8.1f} MiB (rtol 1e-4)", flush=True)
+        out["peak_mib"] = peak_memory(ns)
+    _summarise(out, ns, tols, memory)
+    return out
+
+
+def peak_memory(ns=LARGE_NS):
+    """:func:`_peak_rss_mib` of every solver at every N (rtol 1e-4), in MiB."""
+    peak = {}
+    for N in ns:
+        for solver in [*LARGE_OURS, *LARGE_PEERS]:
+            if solver in LARGE_PEERS and N > LARGE_PEERS[solver]:
+                continue
+            mib = _peak_rss_mib(N, solver, 1e-4)
+            peak.setdefault(str(N), {})[solver] = mib
+            print(f"  peak memory N={N:3d} {solver:22s} {mib:8.1f} MiB (rtol 1e-4)", flush=True)
+    return peak
+
+
+def _summarise(out, ns, tols, memory):
     for N in ns:
         rows = [r for r in out["rows"] if r["N"] == N]
         peer = [r for r in rows if r["solver"] == "SciPy BDF"]
@@ -415,7 +431,18 @@ def main(argv=None):
     ap.add_argument("--large-only", action="store_true",
                     help="run only the large-systems table and merge it into the stored JSON")
     ap.add_argument("--no-large", action="store_true", help="skip the large-systems table")
+    ap.add_argument("--memory-only", action="store_true",
+                    help="re-measure only the large systems' peak memory and merge it into the stored JSON")
     args = ap.parse_args(argv)
+    if args.memory_only:
+        path = OUT / "ode_stiff.json"
+        results = json.loads(path.read_text())
+        large = results["large_systems"]
+        large["peak_mib"] = peak_memory(tuple(large["ns"]))
+        large["peak_mib_date"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        _summarise(large, tuple(large["ns"]), tuple(large["tols"]), True)
+        path.write_text(json.dumps(results, indent=1))
+        return results
     if args.large_only:
         path = OUT / "ode_stiff.json"
         results = json.loads(path.read_text()) if path.exists() else {}

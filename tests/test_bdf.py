@@ -134,11 +134,14 @@ def test_sparse_brusselator_matches_radau_and_scipy_bdf_costs():
     status, L, *_ = bdf(F, jp, SparseLU(), 0.0, 11.5, pr.u0.copy(), 1e-6, 1e-6, None, True, 10**6, tstops=(1.1,))
     assert status == P.OK
     np.testing.assert_allclose(L.us[-1], s.u[-1], rtol=1e-12, atol=1e-12)
-    # and so does Jacobian-free Newton-Krylov (GMRES, ILU-preconditioned): the same steps, the same answer
+    # Newton-Krylov (GMRES, ILU-preconditioned, inexact Newton at the current iterate): the same
+    # formulas, so about the same steps and the same accuracy, with far fewer factorisations
     g = solve(pr.f, pr.tspan, pr.u0, pr.p, method="BDF", rtol=1e-6, atol=1e-6, jac_sparsity=S, tstops=pr.tstops,
               linsolve="gmres", precond="ilu")
-    assert g.success and g.stats.naccept == s.stats.naccept
-    np.testing.assert_allclose(g.u[-1], s.u[-1], rtol=1e-6, atol=1e-8)
+    assert g.success and abs(g.stats.naccept - s.stats.naccept) <= 0.05 * s.stats.naccept
+    err_g = np.abs(g.u[-1] - ref).max()
+    assert err_g < 3 * err_scipy and err_g < 1e-4
+    assert g.stats.nlu < s.stats.nlu / 3
 
 
 def test_fixed_step_newton_failure_is_reported():

@@ -278,3 +278,47 @@ def test_diurnal_bad_grid():
 
     with pytest.raises(ValueError, match="M"):
         diurnal_2d(2)
+
+
+# -- large systems keep only what is asked for -----------------------------------------------------
+@pytest.mark.parametrize("method,kw", [("BDF", {}), ("BDF", {"linsolve": "gmres", "precond": "ilu"}),
+                                       ("Rodas4", {}), ("TRBDF2", {})])
+def test_saveat_without_dense_streams_the_same_values(method, kw):
+    """``saveat`` with ``dense=False``: the Python loops interpolate the requested times as the
+    steps pass them and store no trajectory; the values equal those interpolated afterwards from
+    the stored steps (same steps, same cubic Hermite formula)."""
+    pr = brusselator_2d(8)
+    S = brusselator_2d_sparsity(8)
+    ts = np.array([0.0, 0.3, 1.1, 2.0, 2.75])
+    base = dict(method=method, rtol=1e-6, atol=1e-6, jac_sparsity=S, tstops=pr.tstops, saveat=ts, **kw)
+    a = solve(pr.f, (0.0, 2.75), pr.u0, pr.p, dense=True, **base)
+    b = solve(pr.f, (0.0, 2.75), pr.u0, pr.p, dense=False, **base)
+    assert a.success and b.success
+    assert b.interpolant is None and a.interpolant is not None
+    np.testing.assert_array_equal(a.t, b.t)
+    np.testing.assert_allclose(b.u, a.u, rtol=1e-12, atol=1e-12)
+    assert a.stats == b.stats
+    # backward in time, too
+    c = solve(pr.f, (2.75, 0.0), b.u[-1], pr.p, method=method, rtol=1e-6, atol=1e-6,
+              jac_sparsity=S, saveat=ts[::-1], dense=False, **kw)
+    d = solve(pr.f, (2.75, 0.0), b.u[-1], pr.p, method=method, rtol=1e-6, atol=1e-6,
+              jac_sparsity=S, saveat=ts[::-1], dense=True, **kw)
+    np.testing.assert_array_equal(c.t, d.t)
+    np.testing.assert_allclose(c.u, d.u, rtol=1e-12, atol=1e-12)
+
+
+def test_saveat_without_dense_memory_does_not_grow_with_steps():
+    import tracemalloc
+
+    pr = brusselator_2d(16)
+    S = brusselator_2d_sparsity(16)
+    peaks = {}
+    for dense in (True, False):
+        tracemalloc.start()
+        sol = solve(pr.f, pr.tspan, pr.u0, pr.p, method="BDF", rtol=1e-6, atol=1e-6,
+                    jac_sparsity=S, tstops=pr.tstops, saveat=[pr.tspan[1]], dense=dense)
+        peaks[dense] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert sol.success and sol.t.size == 1
+    steps_bytes = sol.stats.naccept * 2 * pr.u0.nbytes  # u and f(u) at every step
+    assert peaks[True] - peaks[False] > 0.8 * steps_bytes

@@ -349,7 +349,7 @@ class StepLoop:
     """Step bookkeeping of the Python stepping loops: storage, counters, ``tstops``, control."""
 
     def __init__(self, t0: float, t1: float, u0: np.ndarray, f0: np.ndarray,
-                 tstops: Any = (), watch: Any = None) -> None:
+                 tstops: Any = (), watch: Any = None, saveat: Any = None) -> None:
         self.tdir = 1.0 if t1 > t0 else -1.0
         self.span = abs(t1 - t0)
         self.t1 = t1
@@ -362,6 +362,14 @@ class StepLoop:
         self.errold, self.first, self.last_rejected = 1.0, True, False
         # events: ``watch(t, u) -> bool`` after every accepted step; True stops the loop
         self.watch, self.stopped = watch, False
+        # ``saveat`` given: only the requested times are kept, interpolated as the steps pass
+        # them (the last step alone is stored, so memory does not grow with the steps)
+        self.stream = saveat is not None
+        if self.stream:
+            order = np.argsort(tdir * np.asarray(saveat, dtype=float), kind="stable")
+            self.save_t = np.asarray(saveat, dtype=float)[order]
+            self.save_k, self.save_out = 0, []
+            self._emit(t0, u0, f0, t0, u0, f0)
 
     def check(self, t: float, h: float, max_steps: int) -> tuple[int, float]:
         """Before a step from ``t``: ``(OK, h clipped to the next stop)``, or MAX_STEPS/DT_SMALL."""
@@ -376,11 +384,31 @@ class StepLoop:
         """An accepted step: store ``(t, u, f(t, u))`` and reset the failure count."""
         self.naccept += 1
         self.nfail = 0
-        self.ts.append(t)
-        self.us.append(u.copy())
-        self.dus.append(du.copy())
+        if self.stream:
+            self._emit(self.ts[-1], self.us[-1], self.dus[-1], t, u, du)
+            self.ts[-1], self.us[-1], self.dus[-1] = t, u.copy(), du.copy()
+        else:
+            self.ts.append(t)
+            self.us.append(u.copy())
+            self.dus.append(du.copy())
         if self.watch is not None and self.watch(t, u):
             self.stopped = True
+
+    def _emit(self, ta: float, ua: np.ndarray, fa: np.ndarray, tb: float, ub: np.ndarray,
+              fb: np.ndarray) -> None:
+        """The requested times in ``(ta, tb]`` (``[ta, tb]`` at the start), by the cubic
+        Hermite interpolant of the step (:func:`hermite_step`)."""
+        h = tb - ta
+        tol = 1e-12 * max(1.0, abs(tb))
+        while self.save_k < self.save_t.size:
+            ts = self.save_t[self.save_k]
+            if self.tdir * (ts - tb) > tol:
+                break
+            out = np.empty_like(ub)
+            theta = 1.0 if h == 0.0 else min(max((ts - ta) / h, 0.0), 1.0)
+            hermite_step(ua, ub, fa, fb, h, theta, out)
+            self.save_out.append((ts, out))
+            self.save_k += 1
 
     def advance(self, F: Any, t: float, hs: float, unew: np.ndarray) -> tuple:
         """Accept the step ``t -> t + hs`` to ``unew``: ``(t_new, unew, f(t_new, unew))``."""

@@ -110,13 +110,15 @@ def _run_compiled(method: str, f: Callable, mode: str, jac: Any, t0: float, t1: 
                            function_pointer(jacf, R.J_SIG))
         out = R.driver(name, typed)(f, fc, jacf, *rest)
     status, ts, us, dus, nf, nacc, nrej, njac, nlu = out
-    return status, ts, us, dus, ODEStats(int(nf), int(nacc), int(nrej), int(njac), int(nlu), 0), ""
+    stats = ODEStats(int(nf), int(nacc), int(nrej), int(njac), int(nlu), 0)
+    return status, ts, us, dus, stats, "", None
 
 
 def _run_python(method: str, f: Callable, mode: str, jac: Any, plan: Any, t0: float, t1: float,
                 u: np.ndarray, p: Any, rtol: float, atol: np.ndarray, dt0: float,
                 adaptive: bool, max_steps: int, stops: tuple, linsolve: str,
-                precond: str | None, gmres_rtol: float | None, watch: Any = None) -> tuple:
+                precond: str | None, gmres_rtol: float | None, watch: Any = None,
+                saveat: Any = None) -> tuple:
     F = Counter(f, p, u.size)
     jp = JacobianProvider(f, p, F, mode, jac if mode == "user" else None, plan)
     gtol = gmres_rtol if gmres_rtol is not None else max(1e-7, 1e-2 * rtol)
@@ -128,22 +130,28 @@ def _run_python(method: str, f: Callable, mode: str, jac: Any, plan: Any, t0: fl
     args = (t0, t1, u, rtol, atol, dt0 or None, adaptive, max_steps, stops)
     if method in ROSENBROCK_TABLEAUS:
         status, L, njac, nlu, nnewton = R.rosenbrock(F, jp, ls, ROSENBROCK_TABLEAUS[method], *args,
-                                                     watch=watch)
+                                                     watch=watch, saveat=saveat)
     elif method == "Rosenbrock23":
-        status, L, njac, nlu, nnewton = R.rosenbrock23(F, jp, ls, *args, watch=watch)
+        status, L, njac, nlu, nnewton = R.rosenbrock23(F, jp, ls, *args, watch=watch,
+                                                       saveat=saveat)
     elif method == "BDF":
-        status, L, njac, nlu, nnewton = bdf(F, jp, ls, *args, watch=watch)
+        status, L, njac, nlu, nnewton = bdf(F, jp, ls, *args, watch=watch, saveat=saveat)
     else:
-        status, L, njac, nlu, nnewton = sdirk(method, F, jp, ls, *args, watch=watch)
+        status, L, njac, nlu, nnewton = sdirk(method, F, jp, ls, *args, watch=watch,
+                                                 saveat=saveat)
     if L.stopped and status == OK:
         status = EVENT
     ts, us, dus = np.array(L.ts), np.array(L.us), np.array(L.dus)
+    saved = None
+    if L.stream:  # only the requested times were kept (and the last step)
+        saved = (np.array([t for t, _ in L.save_out]),
+                 np.array([v for _, v in L.save_out]) if L.save_out else np.empty((0, u.size)))
     stats = ODEStats(int(F.n), L.naccept, L.nreject, int(njac), int(nlu), int(nnewton),
                      int(getattr(ls, "nprec", 0)), int(getattr(ls, "niter", 0)))
     extra = ""
     if linsolve == "gmres" and ls.nfail:
         extra = f" (GMRES did not converge in {ls.nfail} solves)"
-    return status, ts, us, dus, stats, extra
+    return status, ts, us, dus, stats, extra, saved
 
 
 def run_implicit(method: str, f: Callable, t0: float, t1: float, u: np.ndarray, p: Any,
@@ -164,6 +172,8 @@ def run_implicit(method: str, f: Callable, t0: float, t1: float, u: np.ndarray, 
         sparse_jac = mode == "user" and plan is None and sp.issparse(jac(t0, u, p))
         linsolve = "splu" if plan is not None or sparse_jac else "dense"
     dt0 = abs(float(dt)) if dt is not None else 0.0
+    # saveat without dense output: the Python loops keep only the requested times
+    stream = saveat is not None and not dense and watch is None
     compiled = (
         not stops
         and watch is None
@@ -178,8 +188,13 @@ def run_implicit(method: str, f: Callable, t0: float, t1: float, u: np.ndarray, 
                             max_steps, specialize)
     else:
         out = _run_python(method, f, mode, jac, plan, t0, t1, u, p, rtol, atol, dt0, adaptive,
-                          max_steps, stops, linsolve, precond, gmres_rtol, watch)
-    status, ts, us, dus, stats, extra = out
+                          max_steps, stops, linsolve, precond, gmres_rtol, watch,
+                          saveat if stream else None)
+    status, ts, us, dus, stats, extra, saved = out
+    if saved is not None:  # streamed: the requested times that the solve reached
+        message = status_message(status, ts[-1], extra)
+        return ODESolution(saved[0], saved[1], stats, status == OK, message, method, None,
+                           status=status)
     message = status_message(status, ts[-1], extra)
     interp = None
     if ts.size >= 2 and (dense or saveat is not None):

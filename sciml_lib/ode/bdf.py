@@ -117,7 +117,7 @@ def rescale_differences(D: np.ndarray, order: int, r: float) -> None:
 
 def bdf(F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1: float, u0: np.ndarray,
         rtol: float, atol: Any, dt0: float | None, adaptive: bool, max_steps: int,
-        tstops: Any = (), watch: Any = None, max_order: int = MAX_ORDER, kappa: np.ndarray = NDF_KAPPA,
+        tstops: Any = (), watch: Any = None, saveat: Any = None, max_order: int = MAX_ORDER, kappa: np.ndarray = NDF_KAPPA,
         newton_maxiter: int = 4, reuse_band: float = 0.5, lu_max_age: int = 30,
         grow_min: float = 1.5) -> tuple:
     """Variable-order NDF/BDF stepping loop (see the module docstring).
@@ -133,7 +133,7 @@ def bdf(F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1: float, u0: np.
     u = u0.copy()
     t = t0
     f0 = F(t, u)
-    L = StepLoop(t0, t1, u, f0, tstops, watch)
+    L = StepLoop(t0, t1, u, f0, tstops, watch, saveat)
     n = u.size
     h = dt0 if dt0 else initial_step_np(F, t, u, f0, rtol, atol, 1, L.tdir, L.span)
     D = np.zeros((max_order + 3, n))

@@ -295,12 +295,12 @@ def ros23_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
 # -- Python loops (any linear solver, tstops) ------------------------------------------------
 def rosenbrock(F: Counter, jp: JacobianProvider, ls: Any, tab: RosenbrockTableau, t0: float,
                t1: float, u0: np.ndarray, rtol: float, atol: Any, dt0: float | None, adaptive: bool,
-               max_steps: int, tstops: Any = (), watch: Any = None) -> tuple:
+               max_steps: int, tstops: Any = (), watch: Any = None, saveat: Any = None) -> tuple:
     """Hairer-Wanner-form Rosenbrock method with any linear solver."""
     u = u0.copy()
     t = t0
     f0 = F(t, u)
-    L = StepLoop(t0, t1, u, f0, tstops, watch)
+    L = StepLoop(t0, t1, u, f0, tstops, watch, saveat)
     h = dt0 if dt0 else initial_step_np(F, t, u, f0, rtol, atol, tab.error_order - 1, L.tdir,
                                         L.span)
     need_jac, status = True, OK
@@ -343,14 +343,14 @@ def rosenbrock(F: Counter, jp: JacobianProvider, ls: Any, tab: RosenbrockTableau
 
 def rosenbrock23(F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1: float, u0: np.ndarray,
                  rtol: float, atol: Any, dt0: float | None, adaptive: bool, max_steps: int,
-                 tstops: Any = (), watch: Any = None) -> tuple:
+                 tstops: Any = (), watch: Any = None, saveat: Any = None) -> tuple:
     """Shampine-Reichelt Rosenbrock 2(3) with any linear solver."""
     dd = 1.0 / (2.0 + math.sqrt(2.0))
     e32 = 6.0 + math.sqrt(2.0)
     u = u0.copy()
     t = t0
     f0 = F(t, u)
-    L = StepLoop(t0, t1, u, f0, tstops, watch)
+    L = StepLoop(t0, t1, u, f0, tstops, watch, saveat)
     h = dt0 if dt0 else initial_step_np(F, t, u, f0, rtol, atol, 2, L.tdir, L.span)
     need_jac, status = True, OK
     J = None

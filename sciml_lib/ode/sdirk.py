@@ -23,7 +23,7 @@ __all__ = ["sdirk"]
 
 def sdirk(method: str, F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1: float,
           u0: np.ndarray, rtol: float, atol: Any, dt0: float | None, adaptive: bool, max_steps: int,
-          tstops: Any = (), watch: Any = None, newton_maxiter: int = 8, newton_kappa: float = 0.01) -> tuple:
+          tstops: Any = (), watch: Any = None, saveat: Any = None, newton_maxiter: int = 8, newton_kappa: float = 0.01) -> tuple:
     r"""Implicit Euler or TR-BDF2 with simplified Newton, Jacobian reuse and error filtering.
 
     Every stage solves :math:`z - d h f(t_s, z) = \psi` by Newton iterations
@@ -37,7 +37,7 @@ def sdirk(method: str, F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1:
     u = u0.copy()
     t = t0
     f0 = F(t, u)
-    L = StepLoop(t0, t1, u, f0, tstops, watch)
+    L = StepLoop(t0, t1, u, f0, tstops, watch, saveat)
     if method == "ImplicitEuler":
         d, kerr, order = 1.0, 2.0, 1
     else:
