@@ -305,6 +305,13 @@ def test_saveat_without_dense_streams_the_same_values(method, kw):
               jac_sparsity=S, saveat=ts[::-1], dense=True, **kw)
     np.testing.assert_array_equal(c.t, d.t)
     np.testing.assert_allclose(c.u, d.u, rtol=1e-12, atol=1e-12)
+    # unsorted requests come back in time order, as with dense output
+    shuffled = ts[[3, 0, 4, 1, 2]]
+    e = solve(pr.f, (0.0, 2.75), pr.u0, pr.p, dense=False, **{**base, "saveat": shuffled})
+    f_ = solve(pr.f, (0.0, 2.75), pr.u0, pr.p, dense=True, **{**base, "saveat": shuffled})
+    np.testing.assert_array_equal(e.t, ts)
+    np.testing.assert_array_equal(f_.t, ts)
+    np.testing.assert_allclose(e.u, f_.u, rtol=1e-12, atol=1e-12)
 
 
 def test_saveat_without_dense_memory_does_not_grow_with_steps():

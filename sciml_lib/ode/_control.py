@@ -367,7 +367,7 @@ class StepLoop:
         self.stream = saveat is not None
         if self.stream:
             order = np.argsort(tdir * np.asarray(saveat, dtype=float), kind="stable")
-            self.save_t = np.asarray(saveat, dtype=float)[order]
+            self.save_t = np.asarray(saveat, dtype=float)[order]  # in the direction of time
             self.save_k, self.save_out = 0, []
             self._emit(t0, u0, f0, t0, u0, f0)
 

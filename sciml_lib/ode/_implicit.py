@@ -143,7 +143,7 @@ def _run_python(method: str, f: Callable, mode: str, jac: Any, plan: Any, t0: fl
         status = EVENT
     ts, us, dus = np.array(L.ts), np.array(L.us), np.array(L.dus)
     saved = None
-    if L.stream:  # only the requested times were kept (and the last step)
+    if L.stream:  # only the requested times were kept (in time order), and the last step
         saved = (np.array([t for t, _ in L.save_out]),
                  np.array([v for _, v in L.save_out]) if L.save_out else np.empty((0, u.size)))
     stats = ODEStats(int(F.n), L.naccept, L.nreject, int(njac), int(nlu), int(nnewton),
