@@ -384,7 +384,7 @@ def solve(
         Column colouring for ``jac_sparsity`` (greedy largest-first when omitted).
     precond : {None, "ilu", "amg", "lu"} or callable
         Preconditioner of GMRES, built rarely and reused over many steps: incomplete LU,
-        algebraic multigrid (:mod:`pyamg`) or the exact sparse LU of :math:`W` (these need
+        algebraic multigrid (PyAMG) or the exact sparse LU of :math:`W` (these need
         ``jac_sparsity`` or a sparse ``jac``), or ``precond(J, gamma)`` returning
         :math:`v \mapsto M^{-1} v \approx (I - \gamma J)^{-1} v`. Counted in
         ``stats.nprec`` (setups) and ``stats.nlinear`` (Krylov iterations).

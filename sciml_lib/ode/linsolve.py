@@ -234,7 +234,7 @@ class GMRESSolver:
     * ``"ilu"``: incomplete LU of :math:`W_p` (``scipy.sparse.linalg.spilu``, drop
       tolerance ``drop_tol``);
     * ``"amg"``: one V-cycle of classical (Ruge-Stüben) algebraic multigrid on :math:`W_p`
-      (:mod:`pyamg` :cite:p:`pyamg2023`), whose cost grows linearly with the unknowns;
+      (PyAMG :cite:p:`pyamg2023`), whose cost grows linearly with the unknowns;
     * ``"lu"``: the exact sparse LU of :math:`W_p`, kept while :math:`\alpha` drifts;
     * a callable ``precond(J, gamma)`` returning :math:`v \mapsto M^{-1}v \approx
       (I - \gamma J)^{-1} v` (``J`` is ``None`` when no matrix was formed); the solver scales
@@ -296,7 +296,7 @@ class GMRESSolver:
         return True
 
     def due(self, alpha: float) -> str:
-        """Why an :meth:`update` at ``alpha`` would rebuild the preconditioner ("" when it would
+        """Why an ``update`` at ``alpha`` would rebuild the preconditioner ("" when it would
         not): "none" (no preconditioner yet), "drift", "slow" or "age". A caller with a stale
         Jacobian matrix evaluates a fresh one first."""
         if self.precond is None:
@@ -311,7 +311,7 @@ class GMRESSolver:
 
     def set_jvp(self, jvp: Callable[[np.ndarray], np.ndarray]) -> None:
         """Use ``jvp`` (e.g. the Jacobian at the current Newton iterate) for :math:`W v` until
-        the next :meth:`update`."""
+        the next ``update``."""
         self.jvp = jvp
 
     def _build(self, alpha: float, J: Any) -> bool:

@@ -30,6 +30,7 @@ import argparse
 import json
 import sys
 import threading
+import time
 
 MODES = ("deadlock", "small", "sendrecv", "nonblocking")
 
@@ -58,6 +59,9 @@ def main(argv: list[str] | None = None) -> None:
         if not done.wait(a.watchdog):
             print(json.dumps({"rank": rank, "mode": a.mode, "nbytes": nbytes,
                               "deadlocked": True}), flush=True)
+            # let the process manager forward the line before the abort tears the job down (on
+            # a loaded machine the line was sometimes lost)
+            time.sleep(0.5)
             comm.Abort(3)
 
     threading.Thread(target=watchdog, daemon=True).start()
