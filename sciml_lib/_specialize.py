@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numba
+import numpy as np
 from numba import njit
 from numba.core.dispatcher import Dispatcher
 from numba.core.types import WrapperAddressProtocol
@@ -68,6 +69,7 @@ __all__ = [
     "load_generated",
     "module_bytes",
     "specialized_in_memory",
+    "tuple_form",
 ]
 
 #: Generated modules not used for this many days are deleted.
@@ -144,12 +146,23 @@ def cache_dir() -> Path:
     ``$SCIML_LIB_CACHE_DIR`` when set (``$SCIML_RK_CACHE_DIR``, its old name, is
     also read), else ``$XDG_CACHE_HOME/sciml_lib``, else ``~/.cache/sciml_lib``.
     """
-    env = os.environ.get(_ENV) or os.environ.get("SCIML_RK_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "sciml_lib"
+    get = os.environ.get
+    key = (get(_ENV), get("SCIML_RK_CACHE_DIR"), get("XDG_CACHE_HOME"), get("HOME"))
+    path = _CACHE_DIRS.get(key)  # a solve asks for it: pathlib costs tens of microseconds
+    if path is None:
+        env = key[0] or key[1]
+        if env:
+            path = Path(env).expanduser()
+        else:
+            base = Path(key[2]).expanduser() if key[2] else Path.home() / ".cache"
+            path = base / "sciml_lib"
+        if len(_CACHE_DIRS) > 64:
+            _CACHE_DIRS.clear()
+        _CACHE_DIRS[key] = path
+    return path
+
+
+_CACHE_DIRS: dict[tuple, Path] = {}
 
 
 def generated_dir() -> Path:
@@ -270,7 +283,24 @@ def inlined_modules(*modules: str) -> list[str]:
     return sorted(seen)
 
 
-def generated_driver(loop: Callable, bound: dict[str, Any], tag: str) -> Callable | None:
+def _constant_lines(constants: dict[str, Any]) -> str:
+    """Python source binding each name of ``constants`` (arrays of floats, numbers, bools)."""
+    lines = []
+    for k, v in constants.items():
+        if isinstance(v, np.ndarray):
+            lines.append(f"{k} = _np.array({np.asarray(v, dtype=np.float64).tolist()!r}, dtype=_np.float64)")
+        else:
+            lines.append(f"{k} = {v!r}")
+    return "import numpy as _np\n" + "\n".join(lines) + "\n" if lines else ""
+
+
+def _constants_key(constants: dict[str, Any] | None) -> tuple:
+    return tuple((k, np.asarray(v).tobytes(), np.asarray(v).shape)
+                 for k, v in (constants or {}).items())
+
+
+def generated_driver(loop: Callable, bound: dict[str, Any], tag: str,
+                     constants: dict[str, Any] | None = None) -> Callable | None:
     """``loop`` compiled with the parameters named in ``bound`` fixed to those functions.
 
     Parameters
@@ -281,6 +311,10 @@ def generated_driver(loop: Callable, bound: dict[str, Any], tag: str) -> Callabl
         Parameter name -> module-level ``@njit`` function.
     tag : str
         A short word for the generated file names.
+    constants : dict, optional
+        Parameter name -> float array, number or bool, fixed as module globals: Numba
+        freezes them into the machine code, so LLVM sees e.g. a Runge-Kutta tableau as
+        constants (unrolled stage sums, zero coefficients dropped).
 
     Returns
     -------
@@ -289,7 +323,9 @@ def generated_driver(loop: Callable, bound: dict[str, Any], tag: str) -> Callabl
         on disk; ``None`` when a function is not importable by name or the
         folder is not writable (the caller then falls back).
     """
-    key = (loop, tuple((k, id(v)) for k, v in bound.items()), str(cache_dir()))
+    constants = constants or {}
+    key = (loop, tuple((k, id(v)) for k, v in bound.items()), _constants_key(constants),
+           str(cache_dir()))
     if key in _CACHE:
         return _CACHE[key]
     names = {k: importable_name(v) for k, v in bound.items()}
@@ -308,13 +344,15 @@ def generated_driver(loop: Callable, bound: dict[str, Any], tag: str) -> Callabl
         h.update(f"{k}={module}.{name}".encode())
         h.update(fn.py_func.__code__.co_code)
         h.update(repr(fn.py_func.__code__.co_consts).encode())
+    h.update(_constant_lines(constants).encode())
     first = names[next(iter(bound))][1]
     modname = f"sciml_{tag}_{first}_{h.hexdigest()[:16]}"
     imports = "\n".join(f"from {m} import {n} as {k}" for k, (m, n) in names.items())
     source = (
         _HEADER.format(loop_module=loop.__module__, loop_name=loop.__name__, names=", ".join(bound),
                        imports=imports)
-        + _loop_source(loop, tuple(bound))
+        + _constant_lines(constants)
+        + _loop_source(loop, (*bound, *constants))
         + "\n\ndriver = njit(cache=True)(_loop)\n"
     )
     gen = load_generated(modname, source)
@@ -366,11 +404,27 @@ def load_generated(modname: str, source: str) -> Any:
     return gen
 
 
-_IN_MEMORY: dict[Callable, Any] = {}
+_IN_MEMORY: dict[Any, Any] = {}
 
 
-def specialized_in_memory(loop: Callable, bound: dict[str, Any]) -> Callable:
-    """``loop`` specialised on the functions of ``bound`` in this process only (not cached on disk)."""
+def specialized_in_memory(loop: Callable, bound: dict[str, Any],
+                          constants: dict[str, Any] | None = None) -> Callable:
+    """``loop`` specialised on the functions of ``bound`` in this process only (not cached on disk).
+
+    With ``constants`` (see :func:`generated_driver`) the loop is compiled from its source
+    with the functions and the constants as globals; without, Numba specialises the cached
+    loop on the functions' types."""
+    if constants:
+        key = (loop, tuple((k, id(v)) for k, v in bound.items()), _constants_key(constants))
+        if key not in _IN_MEMORY:
+            namespace = dict(vars(sys.modules[loop.__module__]))
+            namespace.update(bound)
+            namespace.update({k: np.array(v, dtype=np.float64) if isinstance(v, np.ndarray) else v
+                              for k, v in constants.items()})
+            exec(compile(_loop_source(loop, (*bound, *constants)), f"<{loop.__name__}>", "exec"),
+                 namespace)
+            _IN_MEMORY[key] = njit(namespace["_loop"])
+        return _IN_MEMORY[key]
     if loop not in _IN_MEMORY:
         _IN_MEMORY[loop] = njit(cache=True)(loop)
     compiled = _IN_MEMORY[loop]
@@ -384,3 +438,142 @@ def specialized_in_memory(loop: Callable, bound: dict[str, Any]) -> Callable:
         return compiled(*full)
 
     return driver
+
+
+# --------------------------------------------------------------------------- tuple form
+_TUPLE_HEADER = '''# Generated by sciml_lib._specialize: {module}.{name} returning a tuple instead of a new array.
+# Do not edit; delete this folder to force recompilation.
+import {module} as _source
+
+globals().update({{k: v for k, v in vars(_source).items() if not k.startswith("__")}})
+from numba import njit as _njit
+
+'''
+_TUPLES: dict[Any, Any] = {}
+
+
+def _array_literal(node: ast.AST, numpy_names: set[str]) -> list[ast.expr] | None:
+    """The elements of ``np.array([e1, ..., en])`` (or ``np.asarray``, a tuple literal), else None."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name) and node.func.value.id in numpy_names
+            and node.func.attr in ("array", "asarray") and len(node.args) == 1
+            and not node.keywords and isinstance(node.args[0], (ast.List, ast.Tuple))):
+        return None
+    elts = node.args[0].elts
+    if not elts or any(isinstance(e, ast.Starred) for e in elts):
+        return None
+    return elts
+
+
+class _Returns(ast.NodeVisitor):
+    """The return statements of one function body (nested functions and lambdas skipped)."""
+
+    def __init__(self) -> None:
+        self.found: list[ast.Return] = []
+
+    def visit_Return(self, node: ast.Return) -> None:
+        self.found.append(node)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        return None
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        return None
+
+
+def _tuple_source(fn: Dispatcher) -> str | None:
+    """The source of ``fn`` with every ``return np.array([e1, ..., en])`` turned into
+    ``return (float(e1), ..., float(en))``; None when ``fn`` has another return, a closure,
+    or no readable source."""
+    py = fn.py_func
+    if py.__code__.co_freevars:
+        return None
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(py)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return None
+    if not tree.body or not isinstance(tree.body[0], ast.FunctionDef):
+        return None
+    fdef = tree.body[0]
+    numpy_names = {k for k, v in py.__globals__.items() if v is np}
+    visitor = _Returns()
+    for stmt in fdef.body:
+        visitor.visit(stmt)
+    if not visitor.found:
+        return None
+    sizes = set()
+    for ret in visitor.found:
+        elts = None if ret.value is None else _array_literal(ret.value, numpy_names)
+        if elts is None:
+            return None
+        sizes.add(len(elts))
+        ret.value = ast.Tuple(elts=[ast.Call(func=ast.Name(id="float", ctx=ast.Load()), args=[e],
+                                             keywords=[]) for e in elts], ctx=ast.Load())
+    if len(sizes) != 1:
+        return None
+    fdef.decorator_list = []
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
+def tuple_form(fn: Any, args: tuple) -> Any:
+    """The Numba function ``fn`` rewritten to return a tuple of floats, or None.
+
+    A right-hand side written as a user naturally writes it, ``return np.array([e1, e2,
+    e3])``, allocates a new array at every call. A tuple of floats is a value (it lives in
+    registers), so a loop that copies the result into its own buffer allocates nothing.
+    This reads the source of ``fn``; when every ``return`` builds an array from a list or
+    tuple literal of one length, it compiles the same function returning
+    ``(float(e1), ..., float(en))`` with ``fn``'s options (the same values: the elements are
+    converted to float64 either way). For a module-level ``fn`` the copy lives in a
+    generated module of :func:`generated_dir` (cached on disk, keyed like
+    :func:`generated_driver`); otherwise it is compiled in memory with ``fn``'s globals.
+    Returns None (the caller keeps ``fn``) for any other function, a closure, or a copy that
+    does not compile for the argument types ``args``.
+    """
+    if not isinstance(fn, Dispatcher):
+        return None
+    key = (fn, str(cache_dir()))
+    if key in _TUPLES:
+        return _TUPLES[key]
+    _TUPLES[key] = None
+    src = _tuple_source(fn)
+    if src is None:
+        return None
+    options = {k: v for k, v in fn.targetoptions.items() if k not in ("cache", "nopython")}
+    name = fn.py_func.__name__
+    new = None
+    where = importable_name(fn)
+    if where is not None:
+        module = where[0]
+        h = hashlib.sha1()
+        h.update(numba.__version__.encode())
+        h.update(Path(__file__).read_bytes())
+        for m in inlined_modules(module):
+            h.update(m.encode())
+            h.update(module_bytes(m))
+        h.update(src.encode())
+        h.update(repr(sorted(options.items())).encode())
+        source = (_TUPLE_HEADER.format(module=module, name=name) + src
+                  + f"\n{name} = _njit(cache=True, **{options!r})({name})\n")
+        try:
+            gen = load_generated(f"sciml_tuple_{name}_{h.hexdigest()[:16]}", source)
+        except Exception:  # noqa: BLE001 - a copy that does not even import: keep fn
+            gen = None
+        new = None if gen is None else getattr(gen, name)
+    if new is None:
+        namespace = dict(fn.py_func.__globals__)
+        try:
+            exec(compile(src, f"<tuple form of {name}>", "exec"), namespace)
+        except Exception:  # noqa: BLE001
+            return None
+        new = njit(**options)(namespace[name])
+    try:
+        new.compile(args)
+    except Exception:  # noqa: BLE001 - any typing failure: keep fn
+        return None
+    _TUPLES[key] = new
+    if len(_TUPLES) > 4096:
+        _TUPLES.clear()
+    return new

@@ -154,3 +154,91 @@ def test_eviction_by_age_and_count(tmp_path):
     gone = S.evict(tmp_path, max_entries=2)
     assert sorted(gone) == ["sciml_x_4"]  # the least recently used of the three left
     assert sorted(p.stem for p in tmp_path.glob("sciml_x_*.py")) == ["sciml_x_2", "sciml_x_3"]
+
+
+# --------------------------------------------------------------------------- tuple_form
+@njit(cache=True)
+def lotka_literal(t, u, p):
+    x, y = u[0], u[1]
+    if x < 0.0:  # every return builds an array literal of the same length
+        return np.array([0, 0.0])
+    return np.array([p[0] * x - p[1] * x * y, p[1] * x * y - p[2] * y])
+
+
+@njit(cache=True)
+def filled_array(t, u, p):
+    du = np.empty(2)
+    du[0] = u[1]
+    du[1] = -u[0]
+    return du
+
+
+@njit(cache=True)
+def two_lengths(t, u, p):
+    if t > 1.0:
+        return np.array([u[0]])
+    return np.array([u[0], u[1]])
+
+
+_ARGS = (S.numba.float64, S.numba.float64[::1], S.numba.float64[::1])
+
+
+def test_tuple_form_returns_the_same_values_as_a_tuple(cache):
+    """Oracle: the original function, at random points of both branches."""
+    g = S.tuple_form(lotka_literal, _ARGS)
+    assert g is not None and g is not lotka_literal
+    rng = np.random.default_rng(0)
+    p = np.array([1.5, 1.0, 3.0])
+    for _ in range(20):
+        u = rng.normal(size=2)
+        got = g(0.0, u, p)
+        assert isinstance(got, tuple) and all(isinstance(x, float) for x in got)
+        np.testing.assert_array_equal(np.array(got), lotka_literal(0.0, u, p))  # bit for bit
+    # module-level: the copy is a generated module of the private cache folder
+    assert len(list(cache.glob("sciml_tuple_lotka_literal_*.py"))) == 1
+    assert S.tuple_form(lotka_literal, _ARGS) is g  # once per process
+
+
+def test_tuple_form_declines_what_it_cannot_rewrite(cache):
+    assert S.tuple_form(filled_array, _ARGS) is None  # returns a filled buffer
+    assert S.tuple_form(two_lengths, _ARGS) is None  # two lengths
+    assert S.tuple_form(lambda t, u, p: u, _ARGS) is None  # not a Numba function
+    scale = 2.0
+
+    @njit
+    def closure(t, u, p):
+        return np.array([scale * u[0]])
+
+    assert S.tuple_form(closure, _ARGS) is None  # reads a closure variable
+
+    @njit
+    def vector_element(t, u, p):  # an element that is itself an array: float() cannot compile
+        return np.array([u, u])
+
+    assert S.tuple_form(vector_element, _ARGS) is None
+
+
+def test_tuple_form_of_a_local_function_compiles_in_memory(cache):
+    @njit
+    def local(t, u, p):
+        return np.array([-p[0] * u[0], u[0] - p[0] * u[1]])
+
+    g = S.tuple_form(local, _ARGS)
+    assert g is not None
+    u, p = np.array([0.3, -1.2]), np.array([0.7])
+    np.testing.assert_array_equal(np.array(g(0.0, u, p)), local(0.0, u, p))
+    assert not list(cache.glob("sciml_tuple_local_*.py"))  # nothing written for it
+
+
+def test_solve_with_the_tuple_form_takes_the_same_steps(cache):
+    """The default (specialised, tuple form, frozen tableau) against the function-pointer loop."""
+    from sciml_lib.ode import solve
+
+    for method in ("DP5", "Tsit5", "Vern7", "BS3", "RK4"):
+        kw = dict(method=method, rtol=1e-8, atol=1e-10) if method != "RK4" else dict(method=method, dt=0.01)
+        a = solve(lotka_literal, (0.0, 4.0), [1.0, 1.0], [1.5, 1.0, 3.0], specialize=False, **kw)
+        b = solve(lotka_literal, (0.0, 4.0), [1.0, 1.0], [1.5, 1.0, 3.0], **kw)
+        assert a.stats == b.stats
+        np.testing.assert_allclose(b.u, a.u, rtol=1e-13, atol=1e-14)
+        np.testing.assert_allclose(b(np.linspace(0, 4, 7)), a(np.linspace(0, 4, 7)), rtol=1e-12, atol=1e-14)
+    assert list(cache.glob("sciml_rk_lotka_literal_*.py"))  # default: a module-level f is specialised

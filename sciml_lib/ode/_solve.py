@@ -314,7 +314,7 @@ def solve(
     colors: ArrayLike | None = None,
     precond: str | None = None,
     gmres_rtol: float | None = None,
-    specialize: bool = False,
+    specialize: bool | None = None,
     events: Any = None,
     callbacks: Any = None,
 ) -> ODESolution:
@@ -391,11 +391,18 @@ def solve(
     gmres_rtol : float, optional
         Relative residual tolerance of GMRES; default
         :math:`\max(10^{-7}, 10^{-2}\,\mathrm{rtol})`.
-    specialize : bool
+    specialize : bool or None
         Explicit and compiled Rosenbrock methods with an ``@njit`` ``f``:
         compile a loop specialised on ``f`` (direct calls instead of a function
         pointer), cached on disk for a module-level ``f`` (see
-        :mod:`sciml_lib._specialize`).
+        :mod:`sciml_lib._specialize`). The default ``None`` specialises the explicit
+        loop for a module-level ``f`` (compiled once, then loaded from the disk cache)
+        and takes the loop compiled once for function pointers otherwise (an ``f``
+        defined in a notebook: no compilation per function); ``True`` always
+        specialises, ``False`` never (where ``f`` and ``p`` allow a function pointer).
+        A specialised explicit loop has the tableau frozen into it and calls an ``f``
+        that ends in ``return np.array([...])`` as the same function returning a tuple
+        (:func:`sciml_lib._specialize.tuple_form`): no array is allocated per stage.
     events : callable, Event or list of them, optional
         Event functions ``g(t, u, p) -> float`` whose zeros are located on the dense output
         (:class:`~sciml_lib.ode.events.Event`, or a function with SciPy's ``terminal`` and
@@ -443,7 +450,7 @@ def solve(
     dt_ = _check_dt(dt)
     adaptive = _check_bool("adaptive", adaptive)
     dense = _check_bool("dense", dense)
-    specialize = _check_bool("specialize", specialize)
+    specialize = None if specialize is None else _check_bool("specialize", specialize)
     max_steps = check_max_steps(max_steps)
     use_adaptive = adaptive and info.adaptive
     if not use_adaptive and dt_ is None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .base import ODEProblem, pack3
+from .base import ODEProblem
 
 __all__ = ["lorenz_components", "lorenz_rhs", "lorenz_rhs_tuple", "lorenz_rhs_jax", "lorenz_jac", "LORENZ"]
 
@@ -30,8 +30,11 @@ def lorenz_components(x, y, z, sigma, rho, beta):
 
 @njit(cache=True)
 def lorenz_rhs(t, u, p):
-    """Right-hand side ``f(t, u, p)`` with ``p = (sigma, rho, beta)``."""
-    return pack3(*lorenz_components(u[0], u[1], u[2], p[0], p[1], p[2]))
+    """Right-hand side ``f(t, u, p)`` with ``p = (sigma, rho, beta)``, as a user writes it: a new
+    array (the specialised explicit loops call it as the same function returning a tuple, see
+    :func:`sciml_lib._specialize.tuple_form`)."""
+    dx, dy, dz = lorenz_components(u[0], u[1], u[2], p[0], p[1], p[2])
+    return np.array([dx, dy, dz])
 
 
 @njit(cache=True)
