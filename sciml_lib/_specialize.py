@@ -68,6 +68,7 @@ __all__ = [
     "inlined_modules",
     "load_generated",
     "module_bytes",
+    "ignores_argument",
     "specialized_in_memory",
     "tuple_form",
 ]
@@ -577,3 +578,59 @@ def tuple_form(fn: Any, args: tuple) -> Any:
     if len(_TUPLES) > 4096:
         _TUPLES.clear()
     return new
+
+
+# --------------------------------------------------------------------------- time dependence
+_IGNORES: dict[tuple, bool] = {}
+
+
+def ignores_argument(fn: Any, index: int = 0) -> bool:
+    """Whether the Numba function ``fn`` provably never reads its argument number ``index``.
+
+    Read from the source: the parameter's name must not occur in the body, except as a plain
+    positional argument of a call to a module-level Numba function that (by the same rule,
+    recursively) ignores that argument. Anything else (a read, an assignment, a nested
+    function, ``*args``, no readable source) answers False. The solvers use it for the time
+    argument: for an autonomous ``f``, :math:`\\partial f / \\partial t = 0` exactly, so a
+    Rosenbrock method skips the finite difference that would compute it (the same zeros, one
+    evaluation of ``f`` fewer per Jacobian).
+    """
+    if not isinstance(fn, Dispatcher):
+        return False
+    key = (fn, index)
+    if key in _IGNORES:
+        return _IGNORES[key]
+    _IGNORES[key] = False  # while in progress (a recursive call answers no)
+    ok = False
+    py = fn.py_func
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(py)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        tree = None
+    if tree is not None and tree.body and isinstance(tree.body[0], ast.FunctionDef):
+        fdef = tree.body[0]
+        a = fdef.args
+        if not a.posonlyargs and not a.vararg and index < len(a.args):
+            name = a.args[index].arg
+            ok = True
+            for node in ast.walk(fdef):
+                if not isinstance(node, ast.Call):
+                    continue
+                for k, arg in enumerate(node.args):
+                    if isinstance(arg, ast.Name) and arg.id == name:
+                        g = py.__globals__.get(node.func.id) if isinstance(node.func, ast.Name) else None
+                        starred = any(isinstance(x, ast.Starred) for x in node.args[:k])
+                        if starred or not ignores_argument(g, k):
+                            ok = False
+                        arg.id = "\0"  # accounted for
+            if ok:
+                for stmt in fdef.body:
+                    if any(isinstance(node, (ast.Name, ast.arg)) and getattr(node, "id", None) == name
+                           or isinstance(node, ast.arg) and node.arg == name
+                           for node in ast.walk(stmt)):
+                        ok = False
+                        break
+    _IGNORES[key] = ok
+    if len(_IGNORES) > 4096:
+        _IGNORES.clear()
+    return ok

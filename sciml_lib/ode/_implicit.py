@@ -16,13 +16,21 @@ from typing import Any, Callable
 
 import numpy as np
 import scipy.sparse as sp
+from numba import types
 
-from sciml_lib._specialize import compiles_to, function_pointer
+from sciml_lib._specialize import (
+    cache_dir,
+    compiles_to,
+    function_pointer,
+    ignores_argument,
+    importable_name,
+    tuple_form,
+)
 from sciml_lib.ad import _numba_jac as nj
 
 from . import rosenbrock as R
 from ._control import EVENT, OK, status_message
-from ._jacobian import Counter, JacobianProvider, no_fc, no_jac
+from ._jacobian import AUTONOMOUS, Counter, JacobianProvider, no_fc, no_jac
 from .bdf import bdf
 from .linsolve import make_linsolve
 from .sdirk import sdirk
@@ -86,10 +94,31 @@ def _sparsity_plan(f: Callable, u: np.ndarray, p: Any, t0: float, jac_sparsity: 
     return plan
 
 
+_FAST: dict[tuple, tuple] = {}
+
+
+def _rosenbrock_driver(name: str, f: Callable, fc: Callable, jacf: Callable, tb: Any,
+                       typed: bool) -> Callable | None:
+    """The compiled Rosenbrock loop specialised on ``f``, ``fc``, ``jac`` (disk-cached when
+    they are importable; else None), the tableau frozen in and an ``f`` ending in
+    ``return np.array([...])`` called as the same function returning a tuple (``fc``, the
+    complex-step copy, stays ``f``). Looked up by identity, the objects held in the table."""
+    key = (name, id(f), id(fc), id(jacf), id(tb), typed, str(cache_dir()))
+    hit = _FAST.get(key)
+    if hit is not None and hit[1] is f and hit[2] is fc and hit[3] is jacf and hit[4] is tb:
+        return hit[0]
+    fs = tuple_form(f, (types.float64, R.ARR, R.ARR)) if typed else None
+    drv = R.specialized_driver(name, fs or f, fc, jacf, tb)
+    if len(_FAST) > 4096:
+        _FAST.clear()
+    _FAST[key] = (drv, f, fc, jacf, tb)
+    return drv
+
+
 def _run_compiled(method: str, f: Callable, mode: str, jac: Any, t0: float, t1: float,
                   u: np.ndarray, p: Any, rtol: float, atol: np.ndarray, dt0: float,
-                  adaptive: bool, max_steps: int, specialize: bool) -> tuple:
-    jmode = {"complex": 0, "fd": 1, "user": 2}[mode]
+                  adaptive: bool, max_steps: int, specialize: bool | None) -> tuple:
+    jmode = {"complex": 0, "fd": 1, "user": 2}[mode] + (AUTONOMOUS if ignores_argument(f, 0) else 0)
     fc = f if mode == "complex" else no_fc
     jacf = jac if mode == "user" else no_jac
     typed = False
@@ -98,13 +127,15 @@ def _run_compiled(method: str, f: Callable, mode: str, jac: Any, t0: float, t1: 
         typed = _typed_ok(f, fc, jacf)
     name = "rodas" if method in ROSENBROCK_TABLEAUS else "ros23"
     rest: tuple = (jmode, t0, t1, u, p, rtol, atol, dt0, adaptive, max_steps)
-    if name == "rodas":
-        tb = ROSENBROCK_TABLEAUS[method]
-        rest += (tb.A, tb.C, tb.gamma, tb.c, tb.d, tb.m, tb.e, float(tb.error_order))
-    drv = R.specialized_driver(name, f, fc, jacf) if (specialize or not typed) else None
+    tb = ROSENBROCK_TABLEAUS.get(method)
+    drv = None
+    if specialize or not typed or (specialize is None and importable_name(f) is not None):
+        drv = _rosenbrock_driver(name, f, fc, jacf, tb, typed)
     if drv is not None:
         out = drv(*rest)
     else:
+        if name == "rodas":
+            rest += (tb.A, tb.C, tb.gamma, tb.c, tb.d, tb.m, tb.e, float(tb.error_order))
         if typed:  # addresses looked up once per process, not per call
             f, fc, jacf = (function_pointer(f, R.F_SIG), function_pointer(fc, R.FC_SIG),
                            function_pointer(jacf, R.J_SIG))

@@ -17,12 +17,13 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
+from sciml_lib._specialize import ignores_argument
 from sciml_lib.ad import _numba_jac as nj
 from sciml_lib.ad._numba_jac import _jac_cs_dense_nb, _jac_fd_dense_nb
 
 from ._control import SQRT_EPS
 
-__all__ = ["Counter", "JacobianProvider", "jacobian_and_dt", "jac_eval", "jac_and_dt",
+__all__ = ["AUTONOMOUS", "Counter", "JacobianProvider", "jacobian_and_dt", "jac_eval", "jac_and_dt",
            "no_jac", "no_fc"]
 
 
@@ -49,6 +50,7 @@ class JacobianProvider:
         self.f, self.p, self.counter, self.mode = f, p, counter, mode
         self.jac, self.plan = jac, plan
         self.njac = 0
+        self.autonomous = ignores_argument(f, 0)  # df/dt = 0 exactly: no difference quotient
 
     def evaluate(self, t: float, u: np.ndarray, f0: np.ndarray) -> Any:
         self.njac += 1
@@ -92,22 +94,31 @@ class JacobianProvider:
 def jacobian_and_dt(F: Counter, jp: JacobianProvider, ls: Any, t: float, u: np.ndarray,
                     f0: np.ndarray) -> tuple:
     r"""The Jacobian (when the linear solver needs a matrix), its JVP, and :math:`\partial_t f`
-    by a forward difference."""
+    by a forward difference (zeros without evaluating ``f`` when ``jp.autonomous``: ``f``
+    provably ignores ``t``, see :func:`sciml_lib._specialize.ignores_argument`)."""
     J = jp.evaluate(t, u, f0) if ls.needs_matrix else None
     jv = jp.jvp_at(t, u, f0)
+    if jp.autonomous:
+        return J, jv, np.zeros_like(f0)
     dtt = SQRT_EPS * max(1.0, abs(t))
     return J, jv, (F(t + dtt, u) - f0) / dtt
+
+
+#: Added to ``jmode`` of the compiled loops when ``f`` provably ignores ``t``.
+AUTONOMOUS = 4
 
 
 @njit(cache=True, inline="always")
 def jac_eval(f, fc, jac, jmode, t, u, p, f0, J):
     """Fill ``J`` with df/du: jmode 0 complex step (``fc`` is ``f`` on complex arrays),
-    1 forward differences, 2 the user's ``jac``. Returns the number of f evaluations."""
+    1 forward differences, 2 the user's ``jac`` (plus :data:`AUTONOMOUS` when ``f``
+    ignores ``t``). Returns the number of f evaluations."""
     n = u.size
-    if jmode == 0:
+    source = jmode & 3
+    if source == 0:
         _jac_cs_dense_nb(fc, t, u, p, J)
         return n
-    elif jmode == 1:
+    elif source == 1:
         _jac_fd_dense_nb(f, t, u, p, f0, J)
         return n
     else:
@@ -130,9 +141,14 @@ def no_fc(t, u, p):  # placeholder passed when f does not accept complex input
 
 @njit(cache=True, inline="always")
 def jac_and_dt(f, fc, jac, jmode, t, u, p, f0, J, dT):
-    r"""``J`` := the Jacobian, ``dT`` := :math:`\partial_t f` by a forward difference; returns
-    the f evaluations used (-1 when ``f`` changed the length of its output)."""
+    r"""``J`` := the Jacobian, ``dT`` := :math:`\partial_t f` by a forward difference (zero, with
+    no evaluation of ``f``, when ``jmode`` includes :data:`AUTONOMOUS`); returns the f
+    evaluations used (-1 when ``f`` changed the length of its output)."""
     nf = jac_eval(f, fc, jac, jmode, t, u, p, f0, J)
+    if jmode & AUTONOMOUS:
+        for i in range(u.size):
+            dT[i] = 0.0
+        return nf
     dt_t = SQRT_EPS * max(1.0, abs(t))
     ft = f(t + dt_t, u, p)
     if len(ft) != u.size:

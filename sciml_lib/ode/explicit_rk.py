@@ -25,14 +25,20 @@ compiled code runs Euler, RK4, DP5, Tsit5 or Vern7. It provides
 allocated per stage; the kernels below index ``len(x)`` elements, so the same
 loop serves both kinds (the analogue of static arrays in Julia).
 
-**How the right-hand side is called.** A Numba ``@njit`` right-hand side
-``f(t, u, p)`` with a float-array ``p`` (a tuple of numbers is converted) is
-passed to the loop as a first-class function (a typed function pointer). The
-loop is then compiled once for all right-hand sides and cached on disk
-(``cache=True``): a new process pays no compilation. With
-``specialize=True``, or for a ``p`` that is not numeric, the loop is compiled
-for the one right-hand side; for a module-level ``f`` this goes through a
-small generated module so that Numba can cache it on disk too (see ``_specialized_driver``). The small kernels of the loop are inlined
+**How the right-hand side is called.** For a module-level ``@njit`` ``f`` the
+default is a loop *specialised* on it: ``f`` is inlined, the tableau is frozen into
+the machine code as constants (LLVM unrolls the stage sums), and an ``f`` that ends
+in ``return np.array([...])``, the form a user naturally writes, is called as the
+same function returning a tuple (:func:`sciml_lib._specialize.tuple_form`), so no
+array is allocated per stage. The loop goes through a small generated module that
+Numba caches on disk (see ``_specialized_driver``): the compilation, a few seconds,
+is paid once per function, method and machine. An ``f`` that cannot be imported (defined
+in a notebook or ``__main__``, a closure) with a float-array ``p`` (a tuple of numbers is
+converted) is passed instead to a loop compiled once for all right-hand sides, as a
+first-class function (a typed function pointer): no compilation per function, an
+indirect call and an array per stage. ``specialize=True`` asks for the specialised loop
+for such an ``f`` too (compiled in memory, once per process), ``specialize=False`` for
+the function-pointer loop. The small kernels of the loop are inlined
 (``inline="always"``): a Numba call between compiled functions is not free.
 A plain Python right-hand side runs the very same loop as ordinary Python
 code (its kernels stay compiled): expect SciPy-like tens of microseconds per
@@ -404,7 +410,7 @@ def _typed_driver():
     return _DRIVERS["typed"]
 
 
-_SPECIALIZED: dict[tuple, Any] = {}
+_SPECIALIZED: dict[tuple, Callable] = {}
 _TABLEAU_ARGS = ("A", "b", "c", "e", "D", "fsal", "has_dense")
 
 
@@ -433,21 +439,36 @@ def _specialized_driver(f: Dispatcher, watch: Any, tab: ButcherTableau) -> Calla
     step). The driver takes the arguments of ``_integrate`` without ``f``, ``watch`` and
     those of ``_TABLEAU_ARGS``.
     """
-    cdir = str(cache_dir())
-    fast = _SPECIALIZED.get((id(f), id(watch), id(tab), cdir))
-    if fast is not None and fast[1] is f and fast[2] is watch and fast[3] is tab:
-        return fast[0]
     consts = _tableau_constants(tab)
-    key = (id(f), id(watch), tuple(np.asarray(v).tobytes() for v in consts.values()), cdir)
+    key = (id(f), id(watch), tuple(np.asarray(v).tobytes() for v in consts.values()),
+           str(cache_dir()))
     if key not in _SPECIALIZED:
         bound = {"f": f, "watch": watch}
         driver = generated_driver(_integrate, bound, "rk", consts)
         if driver is None:
             driver = specialized_in_memory(_integrate, bound, consts)
         _SPECIALIZED[key] = driver
-    # by identity, holding the objects (so that their ids stay theirs): a solve looks up this
-    _SPECIALIZED[(id(f), id(watch), id(tab), cdir)] = (_SPECIALIZED[key], f, watch, tab)
     return _SPECIALIZED[key]
+
+
+_FAST: dict[tuple, tuple] = {}
+
+
+def _driver_for(f: Dispatcher, watch: Any, tab: ButcherTableau, p: Any, p_arr: Any) -> Callable:
+    """The specialised loop for the user's ``f`` (its tuple form when it has one), looked up
+    by the identity of ``f``, ``watch`` and ``tab`` (held in the table, so that their ids stay
+    theirs): what a repeated solve pays is one dictionary lookup."""
+    ptype = None if p_arr is not None else numba.typeof(p)
+    key = (id(f), id(watch), id(tab), ptype, str(cache_dir()))
+    hit = _FAST.get(key)
+    if hit is not None and hit[1] is f and hit[2] is watch and hit[3] is tab:
+        return hit[0]
+    fs = tuple_form(f, (types.float64, _ARR, _ARR if ptype is None else ptype)) or f
+    driver = _specialized_driver(fs, watch, tab)
+    if len(_FAST) > 4096:
+        _FAST.clear()
+    _FAST[key] = (driver, f, watch, tab)
+    return driver
 
 
 # --------------------------------------------------------------------------- dense output
@@ -551,8 +572,7 @@ def _run_segment(f: Callable, t0: float, t1: float, u0a: np.ndarray, p: Any, tab
             return _typed_driver()(function_pointer(f, _RHS_SIG), *args[:3], p_arr, *args[4:],
                                    function_pointer(wfn, WATCH_SIG), *ev)
         pp = p if p_arr is None else p_arr
-        fs = tuple_form(f, (types.float64, _ARR, _ARR if p_arr is not None else numba.typeof(pp))) or f
-        return _specialized_driver(fs, wfn, tab)(*args[:3], pp, *args[11:], *ev)
+        return _driver_for(f, wfn, tab, pp, p_arr)(*args[:3], pp, *args[11:], *ev)
     # plain Python: the same loop, uncompiled; the starting step by its Python source
     if use_adaptive and dt is None:
         direction = 1.0 if t1 > t0 else -1.0

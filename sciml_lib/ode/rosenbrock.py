@@ -409,11 +409,28 @@ _RODAS_ARGS = _COMMON + (ARR2, ARR2, types.float64, ARR, ARR, ARR, ARR, types.fl
 _DRIVERS: dict = {}
 
 
-def specialized_driver(name: str, f, fc, jac):
+_TABLEAU_ARGS = ("A", "C", "gam", "c", "d", "m", "e", "errorder")
+
+
+def tableau_constants(tb: RosenbrockTableau) -> dict:
+    """The tableau ``tb`` as the constants of a specialised :func:`rodas_solve` (the parameters
+    named in ``_TABLEAU_ARGS``)."""
+    return {"A": np.ascontiguousarray(tb.A, dtype=np.float64),
+            "C": np.ascontiguousarray(tb.C, dtype=np.float64), "gam": float(tb.gamma),
+            "c": np.asarray(tb.c, dtype=np.float64), "d": np.asarray(tb.d, dtype=np.float64),
+            "m": np.asarray(tb.m, dtype=np.float64), "e": np.asarray(tb.e, dtype=np.float64),
+            "errorder": float(tb.error_order)}
+
+
+def specialized_driver(name: str, f, fc, jac, tableau: RosenbrockTableau | None = None):
     """The loop ``name`` specialised on ``(f, fc, jac)`` and cached on disk, or None when they are
-    not importable module-level functions (see :mod:`sciml_lib._specialize`)."""
+    not importable module-level functions (see :mod:`sciml_lib._specialize`).
+
+    With ``tableau`` (the "rodas" loop) its coefficients are frozen into the machine code
+    and the driver takes the arguments of :func:`rodas_solve` without them."""
     py = rodas_solve if name == "rodas" else ros23_solve
-    return generated_driver(py, {"f": f, "fc": fc, "jac": jac}, name)
+    consts = tableau_constants(tableau) if tableau is not None else None
+    return generated_driver(py, {"f": f, "fc": fc, "jac": jac}, name, consts)
 
 
 def driver(name: str, typed: bool):

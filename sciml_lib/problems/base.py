@@ -6,39 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
-from numba import njit
 
-__all__ = ["ODEProblem", "pack2", "pack3"]
-
-
-@njit(cache=True)
-def pack2(a, b):
-    """Pack two scalars into a new float array (for ``*_components`` tuples)."""
-    du = np.empty(2)
-    du[0] = a
-    du[1] = b
-    return du
-
-
-@njit(cache=True)
-def pack3(a, b, c):
-    """Pack three scalars into a new float array."""
-    du = np.empty(3)
-    du[0] = a
-    du[1] = b
-    du[2] = c
-    return du
-
-
-@njit(cache=True)
-def pack3_like(u, a, b, c):
-    """Pack three scalars into a new array of ``u``'s dtype (so complex-step
-    Jacobians of the right-hand side work, see :mod:`sciml_lib.ad.forward`)."""
-    du = np.empty_like(u)
-    du[0] = a
-    du[1] = b
-    du[2] = c
-    return du
+__all__ = ["ODEProblem"]
 
 
 @dataclass(frozen=True, eq=False)

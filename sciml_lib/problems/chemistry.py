@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .base import ODEProblem, pack3_like
+from .base import ODEProblem
 
 __all__ = [
     "rober_components",
@@ -51,8 +51,11 @@ def rober_components(t, u, p):
 
 @njit(cache=True)
 def rober_rhs(t, u, p):
-    """Numba right-hand side of ROBER."""
-    return pack3_like(u, *rober_components(t, u, p))
+    """Numba right-hand side of ROBER, as a user writes it: a new array (real or complex, as
+    ``u``; the specialised compiled loops call it as the same function returning a tuple,
+    see :func:`sciml_lib._specialize.tuple_form`)."""
+    dy1, dy2, dy3 = rober_components(t, u, p)
+    return np.array([dy1, dy2, dy3])
 
 
 @njit(cache=True)

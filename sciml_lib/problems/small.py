@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .base import ODEProblem, pack2
+from .base import ODEProblem
 
 __all__ = [
     "lotka_volterra_components",
@@ -72,7 +72,8 @@ def lotka_volterra_components(t, u, p):
 @njit(cache=True)
 def lotka_volterra_rhs(t, u, p):
     """Numba right-hand side of Lotka-Volterra."""
-    return pack2(*lotka_volterra_components(t, u, p))
+    a, b = lotka_volterra_components(t, u, p)
+    return np.array([a, b])
 
 
 @njit(cache=True)
@@ -111,7 +112,8 @@ def harmonic_components(t, u, p):
 @njit(cache=True)
 def harmonic_rhs(t, u, p):
     """Numba right-hand side of the harmonic oscillator."""
-    return pack2(*harmonic_components(t, u, p))
+    a, b = harmonic_components(t, u, p)
+    return np.array([a, b])
 
 
 harmonic_rhs_jax = _jax_stack(harmonic_components)
@@ -149,7 +151,8 @@ def pendulum_components(t, u, p):
 @njit(cache=True)
 def pendulum_rhs(t, u, p):
     """Numba right-hand side of the pendulum."""
-    return pack2(*pendulum_components(t, u, p))
+    a, b = pendulum_components(t, u, p)
+    return np.array([a, b])
 
 
 def pendulum_rhs_jax(t, u, p):
@@ -184,7 +187,8 @@ def fitzhugh_nagumo_components(t, u, p):
 @njit(cache=True)
 def fitzhugh_nagumo_rhs(t, u, p):
     """Numba right-hand side of FitzHugh-Nagumo."""
-    return pack2(*fitzhugh_nagumo_components(t, u, p))
+    a, b = fitzhugh_nagumo_components(t, u, p)
+    return np.array([a, b])
 
 
 fitzhugh_nagumo_rhs_jax = _jax_stack(fitzhugh_nagumo_components)
