@@ -325,3 +325,35 @@ def test_autonomous_f_skips_the_time_derivative_and_takes_the_same_steps(method)
     np.testing.assert_array_equal(a.u, b.u)
     assert a.stats.njac == b.stats.njac > 0
     assert b.stats.nf - a.stats.nf == a.stats.njac
+
+
+@njit(cache=True)
+def _coupled_decay(t, u, p):  # any length: u_i' = -p0 u_i + p1 u_{i-1}
+    du = np.empty_like(u)
+    du[0] = -p[0] * u[0]
+    for i in range(1, u.size):
+        du[i] = -p[0] * u[i] + p[1] * u[i - 1]
+    return du
+
+
+@pytest.mark.parametrize("method", ["DP5", "Rodas4", "Rosenbrock23"])
+def test_loops_compiled_for_a_state_size_serve_each_size(method):
+    """A specialised loop has a small system's size frozen in (STATE_SIZE): the same f on
+    states of 1, 3 and 17 unknowns (above STATE_SIZE_MAX: not frozen) gives bit for bit what
+    the loop compiled once for function pointers gives, and matches SciPy."""
+    from scipy.integrate import solve_ivp
+
+    from sciml_lib.ode import solve
+    from sciml_lib.ode._control import STATE_SIZE_MAX
+
+    p = np.array([1.5, 0.7])
+    for n in (1, 3, STATE_SIZE_MAX + 1):
+        u0 = np.linspace(1.0, 2.0, n)
+        kw = dict(method=method, rtol=1e-9, atol=1e-11)
+        a = solve(_coupled_decay, (0.0, 2.0), u0, p, specialize=False, **kw)
+        b = solve(_coupled_decay, (0.0, 2.0), u0, p, **kw)
+        assert a.stats == b.stats
+        np.testing.assert_array_equal(a.u, b.u)
+        ref = solve_ivp(lambda t, u: _coupled_decay(t, u, p), (0.0, 2.0), u0, method="DOP853",
+                        rtol=1e-12, atol=1e-14).y[:, -1]
+        np.testing.assert_allclose(b.u[-1], ref, rtol=1e-6, atol=1e-9)

@@ -33,7 +33,8 @@ __all__ = [
     "FAC_MAX_JAX",
     "FAC_FAILED", "ERR_OLD_FLOOR", "PI_BETA1_EXPLICIT", "PI_BETA2_EXPLICIT", "PI_ALPHA_IMPLICIT",
     "PI_BETA_IMPLICIT", "MAX_FAILURES_ROSENBROCK", "MAX_FAILURES_NEWTON", "DT_MIN_ULPS_EXPLICIT",
-    "DT_MIN_ULPS_IMPLICIT", "EPS", "SQRT_EPS", "err_norm", "wnorm", "initial_step",
+    "DT_MIN_ULPS_IMPLICIT", "STATE_SIZE", "STATE_SIZE_MAX", "static_size", "EPS", "SQRT_EPS",
+    "err_norm", "wnorm", "initial_step",
     "initial_step_np", "implicit_factor", "implicit_factor_nb", "hermite_step", "StepLoop",
     "reject_factor", "reject_factor_nb", "accept_control", "failed_step", "loop_start",
     "EVENT", "TERMINATED", "DISCRETE", "crossed", "events_stop",
@@ -99,6 +100,20 @@ MAX_FAILURES_ROSENBROCK, MAX_FAILURES_NEWTON = 20, 30
 DT_MIN_ULPS_EXPLICIT = 16.0
 #: Smallest step of the implicit loops, in units of ``eps * max(abs(t), 1)``.
 DT_MIN_ULPS_IMPLICIT = 10.0
+
+# -- state size of a specialised loop ----------------------------------------------------------
+#: The number of unknowns a compiled loop reads as ``n``: -1 (the loops as written) means
+#: ``u0.size``; a loop specialised on a small system gets the size as a constant (see
+#: :func:`static_size`), so LLVM unrolls its loops over the components, as Julia does for a
+#: static array (a quarter of a Rosenbrock step on a 3-variable problem).
+STATE_SIZE = -1
+#: Systems up to this many unknowns get a specialised loop compiled for their size.
+STATE_SIZE_MAX = 16
+
+
+def static_size(n: int) -> dict:
+    """The constants that compile a specialised loop for ``n`` unknowns (none for large ``n``)."""
+    return {"STATE_SIZE": int(n)} if n <= STATE_SIZE_MAX else {}
 
 
 # -- error norm --------------------------------------------------------------------------------

@@ -98,17 +98,18 @@ _FAST: dict[tuple, tuple] = {}
 
 
 def _rosenbrock_driver(name: str, f: Callable, fc: Callable, jacf: Callable, tb: Any,
-                       typed: bool) -> Callable | None:
+                       typed: bool, n: int) -> Callable | None:
     """The compiled Rosenbrock loop specialised on ``f``, ``fc``, ``jac`` (disk-cached when
     they are importable; else None), the tableau frozen in and an ``f`` ending in
     ``return np.array([...])`` called as the same function returning a tuple (``fc``, the
-    complex-step copy, stays ``f``). Looked up by identity, the objects held in the table."""
-    key = (name, id(f), id(fc), id(jacf), id(tb), typed, str(cache_dir()))
+    complex-step copy, stays ``f``); a small system's size ``n`` is frozen in too. Looked up
+    by identity, the objects held in the table."""
+    key = (name, id(f), id(fc), id(jacf), id(tb), typed, n, str(cache_dir()))
     hit = _FAST.get(key)
     if hit is not None and hit[1] is f and hit[2] is fc and hit[3] is jacf and hit[4] is tb:
         return hit[0]
     fs = tuple_form(f, (types.float64, R.ARR, R.ARR)) if typed else None
-    drv = R.specialized_driver(name, fs or f, fc, jacf, tb)
+    drv = R.specialized_driver(name, fs or f, fc, jacf, tb, n)
     if len(_FAST) > 4096:
         _FAST.clear()
     _FAST[key] = (drv, f, fc, jacf, tb)
@@ -130,7 +131,7 @@ def _run_compiled(method: str, f: Callable, mode: str, jac: Any, t0: float, t1: 
     tb = ROSENBROCK_TABLEAUS.get(method)
     drv = None
     if specialize or not typed or (specialize is None and importable_name(f) is not None):
-        drv = _rosenbrock_driver(name, f, fc, jacf, tb, typed)
+        drv = _rosenbrock_driver(name, f, fc, jacf, tb, typed, u.size)
     if drv is not None:
         out = drv(*rest)
     else:

@@ -66,7 +66,7 @@ from sciml_lib._specialize import (
 )
 
 from . import _control as C
-from ._control import err_norm, hermite_step, initial_step
+from ._control import STATE_SIZE, err_norm, hermite_step, initial_step, static_size
 from .solution import ODESolution, ODEStats, hermite_interpolant
 from .tableaus import ButcherTableau
 
@@ -197,7 +197,7 @@ def _integrate(f, t0, t1, u0, p, A, b, c, e, D, fsal, has_dense, adaptive, h_in,
     ``ks`` the dense-output data per step (stages, or the slopes at the step
     points for Hermite interpolation) and ``save_u`` the states at ``saveat``.
     """
-    n = u0.size
+    n = u0.size if STATE_SIZE < 0 else STATE_SIZE  # a constant in a specialised loop
     s = b.size
     direction = 1.0 if t1 > t0 else -1.0
     span = abs(t1 - t0)
@@ -425,7 +425,8 @@ def _tableau_constants(tab: ButcherTableau) -> dict:
             "fsal": bool(tab.fsal), "has_dense": has_dense}
 
 
-def _specialized_driver(f: Dispatcher, watch: Any, tab: ButcherTableau) -> Callable:
+def _specialized_driver(f: Dispatcher, watch: Any, tab: ButcherTableau,
+                        n: int | None = None) -> Callable:
     """A loop compiled with ``f`` inlined and the tableau ``tab`` as constants, cached on disk
     when ``f`` is importable.
 
@@ -437,9 +438,12 @@ def _specialized_driver(f: Dispatcher, watch: Any, tab: ButcherTableau) -> Calla
     specialisation. The tableau is frozen into the machine code as well: LLVM then
     unrolls the stage sums with the coefficients as constants (about 15% of a Lorenz
     step). The driver takes the arguments of ``_integrate`` without ``f``, ``watch`` and
-    those of ``_TABLEAU_ARGS``.
+    those of ``_TABLEAU_ARGS``. With ``n`` (a small system) the number of unknowns is frozen
+    too (:func:`~sciml_lib.ode._control.static_size`): the driver serves only that size.
     """
     consts = _tableau_constants(tab)
+    if n is not None:
+        consts.update(static_size(n))
     key = (id(f), id(watch), tuple(np.asarray(v).tobytes() for v in consts.values()),
            str(cache_dir()))
     if key not in _SPECIALIZED:
@@ -454,17 +458,18 @@ def _specialized_driver(f: Dispatcher, watch: Any, tab: ButcherTableau) -> Calla
 _FAST: dict[tuple, tuple] = {}
 
 
-def _driver_for(f: Dispatcher, watch: Any, tab: ButcherTableau, p: Any, p_arr: Any) -> Callable:
+def _driver_for(f: Dispatcher, watch: Any, tab: ButcherTableau, p: Any, p_arr: Any,
+                n: int) -> Callable:
     """The specialised loop for the user's ``f`` (its tuple form when it has one), looked up
     by the identity of ``f``, ``watch`` and ``tab`` (held in the table, so that their ids stay
     theirs): what a repeated solve pays is one dictionary lookup."""
     ptype = None if p_arr is not None else numba.typeof(p)
-    key = (id(f), id(watch), id(tab), ptype, str(cache_dir()))
+    key = (id(f), id(watch), id(tab), ptype, n, str(cache_dir()))
     hit = _FAST.get(key)
     if hit is not None and hit[1] is f and hit[2] is watch and hit[3] is tab:
         return hit[0]
     fs = tuple_form(f, (types.float64, _ARR, _ARR if ptype is None else ptype)) or f
-    driver = _specialized_driver(fs, watch, tab)
+    driver = _specialized_driver(fs, watch, tab, n)
     if len(_FAST) > 4096:
         _FAST.clear()
     _FAST[key] = (driver, f, watch, tab)
@@ -572,7 +577,7 @@ def _run_segment(f: Callable, t0: float, t1: float, u0a: np.ndarray, p: Any, tab
             return _typed_driver()(function_pointer(f, _RHS_SIG), *args[:3], p_arr, *args[4:],
                                    function_pointer(wfn, WATCH_SIG), *ev)
         pp = p if p_arr is None else p_arr
-        return _driver_for(f, wfn, tab, pp, p_arr)(*args[:3], pp, *args[11:], *ev)
+        return _driver_for(f, wfn, tab, pp, p_arr, u0a.size)(*args[:3], pp, *args[11:], *ev)
     # plain Python: the same loop, uncompiled; the starting step by its Python source
     if use_adaptive and dt is None:
         direction = 1.0 if t1 > t0 else -1.0

@@ -32,6 +32,7 @@ from ._control import (
     FAC_FAILED,
     FAILED,
     OK,
+    STATE_SIZE,
     StepLoop,
     accept_control,
     err_norm,
@@ -39,6 +40,7 @@ from ._control import (
     initial_step_np,
     loop_start,
     reject_factor_nb,
+    static_size,
     step_head,
     store_step,
     wnorm,
@@ -78,7 +80,7 @@ def rodas_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
 
         u_{new} = u + \sum_i m_i k_i, \quad \mathrm{error} = \sum_i e_i k_i.
     """
-    n = u0.size
+    n = u0.size if STATE_SIZE < 0 else STATE_SIZE  # a constant in a specialised loop
     s = c.size
     start = loop_start(f, t0, t1, u0, p, rtol, atol, dt0, errorder - 1)
     tdir, span, u, f0, nf, ts, us, dus, npts, h = start
@@ -193,7 +195,7 @@ def rodas_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
 
 def ros23_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max_steps):
     r"""The L-stable Rosenbrock 2(3) pair of Shampine and Reichelt (W = I - h d J)."""
-    n = u0.size
+    n = u0.size if STATE_SIZE < 0 else STATE_SIZE  # a constant in a specialised loop
     dd = 1.0 / (2.0 + math.sqrt(2.0))
     e32 = 6.0 + math.sqrt(2.0)
     tdir, span, u, f0, nf, ts, us, dus, npts, h = loop_start(f, t0, t1, u0, p, rtol, atol, dt0, 2)
@@ -422,15 +424,20 @@ def tableau_constants(tb: RosenbrockTableau) -> dict:
             "errorder": float(tb.error_order)}
 
 
-def specialized_driver(name: str, f, fc, jac, tableau: RosenbrockTableau | None = None):
+def specialized_driver(name: str, f, fc, jac, tableau: RosenbrockTableau | None = None,
+                       n: int | None = None):
     """The loop ``name`` specialised on ``(f, fc, jac)`` and cached on disk, or None when they are
     not importable module-level functions (see :mod:`sciml_lib._specialize`).
 
     With ``tableau`` (the "rodas" loop) its coefficients are frozen into the machine code
-    and the driver takes the arguments of :func:`rodas_solve` without them."""
+    and the driver takes the arguments of :func:`rodas_solve` without them; with ``n`` (a
+    small system) the number of unknowns is frozen too (:func:`~sciml_lib.ode._control.static_size`):
+    the driver then serves only ``u0`` of that size."""
     py = rodas_solve if name == "rodas" else ros23_solve
-    consts = tableau_constants(tableau) if tableau is not None else None
-    return generated_driver(py, {"f": f, "fc": fc, "jac": jac}, name, consts)
+    consts = tableau_constants(tableau) if tableau is not None else {}
+    if n is not None:
+        consts.update(static_size(n))
+    return generated_driver(py, {"f": f, "fc": fc, "jac": jac}, name, consts or None)
 
 
 def driver(name: str, typed: bool):
