@@ -356,4 +356,5 @@ def test_loops_compiled_for_a_state_size_serve_each_size(method):
         np.testing.assert_array_equal(a.u, b.u)
         ref = solve_ivp(lambda t, u: _coupled_decay(t, u, p), (0.0, 2.0), u0, method="DOP853",
                         rtol=1e-12, atol=1e-14).y[:, -1]
-        np.testing.assert_allclose(b.u[-1], ref, rtol=1e-6, atol=1e-9)
+        low_order = method == "Rosenbrock23"  # order 2: its global error is larger
+        np.testing.assert_allclose(b.u[-1], ref, rtol=1e-5 if low_order else 1e-6, atol=1e-9)
