@@ -32,6 +32,12 @@ import is removed from ``sys.modules``, entries unused for
 :data:`MAX_AGE_DAYS` days or beyond the newest :data:`MAX_ENTRIES` are
 evicted, and when the folder cannot be written the loops compile in memory
 after one warning. Delete the folder to force recompilation.
+
+Two readings of a right-hand side's source serve the specialised loops:
+:func:`tuple_form` (an ``f`` ending in ``return np.array([...])`` compiled again returning a
+tuple, so that no array is allocated per stage) and :func:`ignores_argument` (whether ``f``
+provably never reads ``t``). A specialised loop can also take constants
+(``generated_driver(..., constants=)``): a method's tableau, a small system's size.
 """
 
 from __future__ import annotations
