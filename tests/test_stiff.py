@@ -150,6 +150,33 @@ def test_float_only_rhs_falls_back_to_finite_differences(rober_ref):
     np.testing.assert_allclose(s.u[-1], rober_ref, rtol=1e-3, atol=1e-11)
 
 
+@njit(cache=True)
+def _forced_stiff(t, u, p):
+    du = np.empty_like(u)
+    du[0] = -1000.0 * u[0] + u[1] + np.sin(t)
+    du[1] = -u[1]
+    return du
+
+
+def test_trbdf2_global_error_is_proportional_to_rtol_below_1e_6():
+    """TR-BDF2 estimates the local error of the order-2 solution it advances: above rtol 1e-6 the
+    global error falls like rtol**(2/3) (slope 0.67), below it the internal tolerance of
+    proportional_tolerance makes it fall like rtol (slope 1). Oracle: SciPy Radau at 1e-13."""
+    ref = solve_ivp(lambda t, u: _forced_stiff(t, u, ()), (0.0, 10.0), [1.0, 1.0], method="Radau",
+                    rtol=1e-13, atol=1e-16).y[:, -1]
+    rtols = np.array([1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8])
+    errs = []
+    for r in rtols:
+        s = solve(_forced_stiff, (0.0, 10.0), np.array([1.0, 1.0]), (), method="TRBDF2", rtol=r,
+                  atol=1e-3 * r)
+        assert s.success
+        errs.append(np.abs(s.u[-1] - ref).max() / np.abs(ref).max())
+    errs = np.array(errs)
+    assert 0.55 < fit_loglog_slope(rtols[:4], errs[:4]) < 0.8
+    assert 0.9 < fit_loglog_slope(rtols[3:], errs[3:]) < 1.1
+    assert np.all(errs[3:] < 30 * rtols[3:])
+
+
 @pytest.mark.parametrize("method", ["TRBDF2", "ImplicitEuler"])
 def test_rober_newton_methods(method, rober_ref):
     rtol = 1e-6 if method == "TRBDF2" else 1e-4

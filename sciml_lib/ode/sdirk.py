@@ -14,7 +14,15 @@ from typing import Any
 
 import numpy as np
 
-from ._control import FAILED, MAX_FAILURES_NEWTON, OK, StepLoop, initial_step_np, wnorm
+from ._control import (
+    FAILED,
+    MAX_FAILURES_NEWTON,
+    OK,
+    StepLoop,
+    initial_step_np,
+    proportional_tolerance,
+    wnorm,
+)
 from ._jacobian import Counter, JacobianProvider
 from .tableaus import TRBDF2_COEFFS
 
@@ -45,6 +53,9 @@ def sdirk(method: str, F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1:
         d, kerr, order = c["d"], 3.0, 2
         gam, w = c["gamma"], c["w"]
         berr = c["b"] - c["bhat"]
+        # the estimate is the local error of the order-2 solution it advances: global error
+        # ~ rtol^(2/3) unless the internal tolerance is made proportional (tight tolerances)
+        rtol, atol = proportional_tolerance(rtol, atol, order)
     h = dt0 if dt0 else initial_step_np(F, t, u, f0, rtol, atol, order, L.tdir, L.span)
     status, nnewton = OK, 0
     J = None
