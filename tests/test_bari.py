@@ -24,36 +24,13 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from sciml_lib.ad.forward import rhs_jacobian
-from sciml_lib.problems import BARI_REFERENCE, E5, HIRES, OREGO, POLLU, ROBER, VDPOL
+from sciml_lib.problems import BARI_CASES, BARI_REFERENCE, E5, OREGO, VDPOL, bari_error
 from sciml_lib.stiff import solve
 
-# problem, span (ROBER: the test set's 1e11), atol as a function of rtol
-CASES = {
-    "HIRES": (HIRES, HIRES.tspan, lambda r: 1e-4 * r),
-    "ROBER": (ROBER, (0.0, 1e11), lambda r: 1e-6 * r),
-    "POLLU": (POLLU, POLLU.tspan, lambda r: 1e-4 * r),
-    "OREGO": (OREGO, OREGO.tspan, lambda r: r),
-    # all but y1 stay below 2e-10 and end near 1e-22; the test set's atol 1.7e-24 would leave the
-    # end values atol-limited (errors of 1e-3 to 1e-2 for every code), 1e-30 makes them rtol-limited
-    "E5": (E5, E5.tspan, lambda r: 1e-30),
-    "VDPOL": (VDPOL, VDPOL.tspan, lambda r: r),
-}
+CASES = BARI_CASES
 RTOLS = (1e-6, 1e-8, 1e-10)
 FAST = ("Rodas4", "Rodas5", "Rodas5P", "Rosenbrock23", "BDF")  # compiled or quick
 MAX_STEPS = 100_000
-
-
-def bari_error(name: str, y: np.ndarray) -> float:
-    """Relative error at the end against the published value.
-
-    For E5 it is the error of the mean of y2 and y3: the published y2 and y3 (and every double
-    precision code's) differ by 1.3e-25 = 1.4e-3 relative although y2 - y3 = y4 ~ 0 exactly; the
-    mean depends on that difference only to second order. y1 (1e-290) and y4 (0) are not compared.
-    """
-    ref = BARI_REFERENCE[name]
-    if name == "E5":
-        return float(abs((y[1] + y[2]) - (ref[1] + ref[2])) / abs(ref[1] + ref[2]))
-    return float(np.max(np.abs(y - ref) / np.abs(ref)))
 
 
 _SCIPY: dict = {}
@@ -112,6 +89,21 @@ def test_implicit_euler_on_the_bari_test_set(name):
               jac=prob.jac, max_steps=MAX_STEPS, dense=False)
     assert s.success, s.message
     assert bari_error(name, s.u[-1]) <= 1e-2
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bari_error_measures_the_relative_error_at_the_end(name):
+    ref = BARI_REFERENCE[name]
+    assert bari_error(name, ref) == 0.0
+    k = 2 if name == "E5" else int(np.argmax(np.abs(ref)))  # E5: y3 enters through y2 + y3
+    y = ref.copy()
+    y[k] *= 1 + 1e-6
+    expected = 1e-6 * abs(ref[k]) / (abs(ref[1] + ref[2]) if name == "E5" else abs(ref[k]))
+    assert bari_error(name, y) == pytest.approx(expected, rel=1e-6)
+    if name == "E5":  # y1 (1e-290) and y4 (0) are not compared
+        y = ref.copy()
+        y[0], y[3] = 1.0, 1.0
+        assert bari_error(name, y) == 0.0
 
 
 @pytest.mark.parametrize("prob", [OREGO, E5, VDPOL], ids=lambda p: p.name)

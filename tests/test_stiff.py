@@ -158,6 +158,19 @@ def _forced_stiff(t, u, p):
     return du
 
 
+def test_proportional_tolerance_scales_both_tolerances_below_the_threshold():
+    from sciml_lib.ode._control import TOL_PROPORTIONAL_FROM, proportional_tolerance
+
+    assert proportional_tolerance(1e-4, 1e-7, 2) == (1e-4, 1e-7)  # unchanged above
+    r0 = TOL_PROPORTIONAL_FROM
+    for rtol in (1e-8, 1e-10):
+        r, a = proportional_tolerance(rtol, np.array([1e-9, 1e-11]), 2)
+        # order 2: rtol**1.5 / r0**0.5, so that the global error ~ r**(2/3) ~ rtol / r0**(1/3)
+        assert r == pytest.approx(rtol**1.5 / r0**0.5)
+        np.testing.assert_allclose(a, np.array([1e-9, 1e-11]) * r / rtol)
+        assert (r / r0) ** (2 / 3) == pytest.approx(rtol / r0)
+
+
 def test_trbdf2_global_error_is_proportional_to_rtol_below_1e_6():
     """TR-BDF2 estimates the local error of the order-2 solution it advances: above rtol 1e-6 the
     global error falls like rtol**(2/3) (slope 0.67), below it the internal tolerance of

@@ -38,10 +38,12 @@ Bari stiff test set :cite:p:`mazzia2008test` (HIRES, POLLU, ROBER on
 """
 
 from .bari import (
+    BARI_CASES,
     BARI_REFERENCE,
     E5,
     OREGO,
     VDPOL,
+    bari_error,
     e5_jac,
     e5_rhs,
     orego_jac,
@@ -134,6 +136,8 @@ __all__ = [
     "E5",
     "VDPOL",
     "BARI_REFERENCE",
+    "BARI_CASES",
+    "bari_error",
     "orego_rhs",
     "orego_jac",
     "e5_rhs",
