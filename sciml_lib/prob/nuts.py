@@ -44,7 +44,8 @@ def _no_uturn(rho, p_left, p_right, inv_mass):
 
 
 def _nuts_kernel(vg: Callable, max_depth: int):
-    nbuf = 2 ** (max_depth - 1)
+    levels = jnp.arange(1, max(max_depth, 2))  # sub-tree levels 1 .. max_depth - 1
+    widths = 2 ** levels
 
     def kernel(state, key, eps, inv_mass):
         x, lp, g = state
@@ -55,15 +56,20 @@ def _nuts_kernel(vg: Callable, max_depth: int):
         edge0 = (x, p0, g, lp)
 
         def build(depth, start, direction, key):
-            """Grow a new half of 2**depth leapfrog steps from ``start``."""
-            pbuf = jnp.zeros((nbuf, d))
-            cbuf = jnp.zeros((nbuf, d))
+            """Grow a new half of 2**depth leapfrog steps from ``start``.
+
+            For every sub-tree level it keeps the momentum at the start of the current sub-tree
+            and the sum of the momenta before it (checkpoints, as NumPyro's iterative NUTS), so
+            that the sub-trees ending at a step are checked at once, without a trajectory buffer.
+            """
+            sp = jnp.zeros((levels.size, d))  # momentum at the start of the current sub-tree
+            sc = jnp.zeros((levels.size, d))  # sum of the momenta before that start
 
             def cond(c):
                 return (c[0] < 2 ** depth) & ~c[-2] & ~c[-1]
 
             def body(c):
-                k, edge, cand, lsw, pbuf, cbuf, acc, key, bad, div = c
+                k, edge, cand, lsw, sp, sc, csum, acc, key, bad, div = c
                 key, k_sel = jax.random.split(key)
                 xn, pn, lpn, gn = leapfrog_step(vg, edge[0], edge[1], edge[2], direction * eps,
                                                 inv_mass)
@@ -76,21 +82,22 @@ def _nuts_kernel(vg: Callable, max_depth: int):
                 take = jnp.log(jax.random.uniform(k_sel)) < w - lsw_new
                 cand = jax.tree_util.tree_map(lambda a, b: jnp.where(take, a, b),
                                               (xn, lpn, gn), cand)
-                csum = jnp.where(k > 0, cbuf[jnp.maximum(k - 1, 0)], 0.0) + pn
-                pbuf = pbuf.at[k].set(pn)
-                cbuf = cbuf.at[k].set(csum)
-                for lev in range(1, max_depth):
-                    b = 2 ** lev
-                    check = (lev <= depth) & ((k + 1) % b == 0)
-                    lo = jnp.maximum(k + 1 - b, 0)
-                    rho = csum - jnp.where(k - b >= 0, cbuf[jnp.maximum(k - b, 0)], 0.0)
-                    bad = bad | (check & ~_no_uturn(rho, pbuf[lo], pn, inv_mass))
-                return (k + 1, (xn, pn, gn, lpn), cand, lsw_new, pbuf, cbuf, acc, key, bad, div)
+                starts = (k % widths == 0)[:, None]
+                sp = jnp.where(starts, pn, sp)
+                sc = jnp.where(starts, csum, sc)
+                csum = csum + pn
+                # the sub-trees of 2, 4, ... steps that end at step k, checked all at once
+                ends = (levels <= depth) & ((k + 1) % widths == 0)
+                rho = csum[None, :] - sc
+                turned = ~((rho @ (inv_mass * pn) > 0)
+                           & (jnp.sum(rho * (inv_mass * sp), axis=1) > 0))
+                bad = bad | jnp.any(ends & turned)
+                return (k + 1, (xn, pn, gn, lpn), cand, lsw_new, sp, sc, csum, acc, key, bad, div)
 
             cand0 = (start[0], start[3], start[2])
-            c = (0, start, cand0, -jnp.inf, pbuf, cbuf, 0.0, key, False, False)
-            k, edge, cand, lsw, pbuf, cbuf, acc, _, bad, div = lax.while_loop(cond, body, c)
-            return edge, cand, lsw, cbuf[k - 1], acc, k, bad, div
+            c = (0, start, cand0, -jnp.inf, sp, sc, jnp.zeros(d), 0.0, key, False, False)
+            k, edge, cand, lsw, _, _, csum, acc, _, bad, div = lax.while_loop(cond, body, c)
+            return edge, cand, lsw, csum, acc, k, bad, div
 
         def tcond(c):
             return (c[0] < max_depth) & ~c[-1]
