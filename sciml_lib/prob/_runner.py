@@ -36,8 +36,9 @@ class MCMCResult:
         Trajectories whose energy error exceeded the divergence threshold.
     step_size : numpy.ndarray, shape (chains,)
         Adapted step size (HMC/NUTS) or proposal scale (MH).
-    inv_mass : numpy.ndarray, shape (chains, dim)
-        Adapted diagonal inverse mass matrix (ones for MH).
+    inv_mass : numpy.ndarray, shape (chains, dim) or (chains, dim, dim)
+        Adapted inverse mass matrix: its diagonal, or the whole matrix with a dense metric
+        (ones for MH).
     wall_time : float
         Seconds of sampling (warm-up included, compilation excluded).
     compile_time : float
@@ -124,14 +125,34 @@ def rng_key(rng: Any) -> jax.Array:
     return jax.random.PRNGKey(int(rng.integers(2**31 - 1)))
 
 
+def minv(inv_mass, p):
+    """:math:`M^{-1}p` for a diagonal (vector) or dense (matrix) inverse mass; ``p`` may be a
+    stack of momenta, one per row."""
+    return p @ inv_mass if inv_mass.ndim == 2 else inv_mass * p
+
+
 def energy(lp, p, inv_mass):
+    r""":math:`H = -\log p(x) + p^\top M^{-1} p / 2`."""
+    if inv_mass.ndim == 2:
+        return -lp + 0.5 * jnp.dot(p, p @ inv_mass)
     return -lp + 0.5 * jnp.sum(inv_mass * p * p)
+
+
+def draw_momentum(key, inv_mass, shape):
+    r""":math:`p \sim N(0, M)`: ``z / sqrt(inv_mass)`` for a diagonal metric; for a dense one
+    :math:`p = C^{-\top} z` with :math:`M^{-1} = C C^\top` (Cholesky), whose covariance is
+    :math:`C^{-\top}C^{-1} = M`."""
+    z = jax.random.normal(key, shape)
+    if inv_mass.ndim == 2:
+        chol = jnp.linalg.cholesky(inv_mass)
+        return jax.scipy.linalg.solve_triangular(chol, z, lower=True, trans="T")
+    return z / jnp.sqrt(inv_mass)
 
 
 def leapfrog_step(vg, x, p, g, eps, inv_mass):
     """One leapfrog step carrying the gradient: returns (x, p, lp, g)."""
     p = p + 0.5 * eps * g
-    x = x + eps * inv_mass * p
+    x = x + (eps * (p @ inv_mass) if inv_mass.ndim == 2 else eps * inv_mass * p)
     lp, g = vg(x)
     p = p + 0.5 * eps * g
     return x, p, lp, g
@@ -142,7 +163,7 @@ def find_step_size(vg, x, lp, g, inv_mass, eps, key):
 
     Written as one loop so that the log-density is traced (and compiled) only once.
     """
-    p = jax.random.normal(key, x.shape) / jnp.sqrt(inv_mass)
+    p = draw_momentum(key, inv_mass, x.shape)
     h0 = energy(lp, p, inv_mass)
     target = jnp.log(0.8)
 
@@ -190,6 +211,8 @@ def make_chain(kernel: Callable, vg: Callable, n_warmup: int, n: int, target: fl
         k_init, k_run = jax.random.split(key)
         eps0 = jnp.where(find_eps, find_step_size(vg, x0, lp, g, inv_mass0, eps0, k_init), eps0)
         d = x0.shape[0]
+        dense = inv_mass0.ndim == 2  # a dense metric: covariance estimate, shrunk to 1e-3 I
+        shrink = jnp.eye(d) if dense else 1.0
 
         def body(carry, xs):
             state, da, inv_mass, wn, wmean, wm2, ng = carry
@@ -203,13 +226,14 @@ def make_chain(kernel: Callable, vg: Callable, n_warmup: int, n: int, target: fl
             wn1 = wn + 1.0
             delta = x - wmean
             wmean1 = wmean + delta / wn1
-            wm21 = wm2 + delta * (x - wmean1)
+            # Welford: the variances (diagonal metric) or the covariance matrix (dense)
+            wm21 = wm2 + (jnp.outer(delta, x - wmean1) if dense else delta * (x - wmean1))
             wn = jnp.where(is_slow, wn1, wn)
             wmean = jnp.where(is_slow, wmean1, wmean)
             wm2 = jnp.where(is_slow, wm21, wm2)
             # end of a slow window: new inverse mass, dual averaging restarted around eps
             var = wm2 / jnp.maximum(wn - 1.0, 1.0)
-            new_inv = (wn / (wn + 5.0)) * var + 1e-3 * (5.0 / (wn + 5.0))
+            new_inv = (wn / (wn + 5.0)) * var + 1e-3 * (5.0 / (wn + 5.0)) * shrink
             inv_mass = jnp.where(is_end, new_inv, inv_mass)
             if adapt_step:
                 k_eps = jax.random.fold_in(k, 1)
@@ -217,18 +241,17 @@ def make_chain(kernel: Callable, vg: Callable, n_warmup: int, n: int, target: fl
                                  lambda e: e, jnp.exp(da.log_eps))
                 da = jax.tree_util.tree_map(lambda a, b: jnp.where(is_end, a, b),
                                             da_init(e_new), da)
-            z = jnp.zeros(d)
             wn = jnp.where(is_end, 0.0, wn)
-            wmean = jnp.where(is_end, z, wmean)
-            wm2 = jnp.where(is_end, z, wm2)
+            wmean = jnp.where(is_end, jnp.zeros(d), wmean)
+            wm2 = jnp.where(is_end, jnp.zeros_like(wm2), wm2)
             if adapt_step:  # end of warm-up: freeze the averaged step size
                 da = da._replace(log_eps=jnp.where(is_last, da.log_eps_bar, da.log_eps))
             ng = ng + jnp.where(is_warm, info[1], 0)
             return (state, da, inv_mass, wn, wmean, wm2, ng), (x, info, eps)
 
         zeros = jnp.zeros(d)
-        carry = ((x0, lp, g), da_init(eps0), inv_mass0, jnp.zeros(()), zeros, zeros,
-                 jnp.zeros((), int))
+        carry = ((x0, lp, g), da_init(eps0), inv_mass0, jnp.zeros(()), zeros,
+                 jnp.zeros_like(inv_mass0), jnp.zeros((), int))
         xs_in = (slow_j, wend_j, warm_j, last_j, jax.random.split(k_run, total))
         carry, (xs, infos, epss) = lax.scan(body, carry, xs_in)
         infos = jax.tree_util.tree_map(lambda a: a[n_warmup:], infos)

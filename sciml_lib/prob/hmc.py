@@ -33,6 +33,7 @@ from sciml_lib.prob._runner import (  # noqa: E402
     check_int,
     check_logp_at,
     check_x0,
+    draw_momentum,
     energy,
     finish,
     leapfrog_step,
@@ -92,7 +93,7 @@ def _hmc_kernel(vg: Callable, n_leapfrog: int, jitter: float):
         x, lp, g = state
         k_p, k_u, k_j = jax.random.split(key, 3)
         eps = eps * (1.0 + jitter * jax.random.uniform(k_j, minval=-1.0, maxval=1.0))
-        p = jax.random.normal(k_p, x.shape) / jnp.sqrt(inv_mass)
+        p = draw_momentum(k_p, inv_mass, x.shape)
         h0 = energy(lp, p, inv_mass)
 
         def body(_, c):
@@ -112,7 +113,8 @@ def _hmc_kernel(vg: Callable, n_leapfrog: int, jitter: float):
 def hmc(logp: Callable, grad_logp: Callable | None, x0: Any, n: int, step_size: float | None = None,
         n_leapfrog: int = 20, mass: Any = None, rng: Any = None, *, warmup: int | None = None,
         target_accept: float = 0.8, adapt_step_size: bool = True, adapt_mass: bool = True,
-        jitter: float = 0.2, chain_method: str = "sequential") -> MCMCResult:
+        jitter: float = 0.2, chain_method: str = "sequential",
+        dense_mass: bool = False) -> MCMCResult:
     r"""Hamiltonian Monte Carlo with a fixed number of leapfrog steps :cite:p:`neal2011mcmc`.
 
     During ``warmup`` the step size is tuned by dual averaging to ``target_accept``
@@ -133,8 +135,9 @@ def hmc(logp: Callable, grad_logp: Callable | None, x0: Any, n: int, step_size: 
         Initial (or, without adaptation, fixed) :math:`\epsilon`; found by Stan's heuristic if None.
     n_leapfrog : int
         Leapfrog steps per proposal.
-    mass : array_like, shape (dim,), optional
-        Initial diagonal mass matrix :math:`M` (identity by default).
+    mass : array_like, shape (dim,) or (dim, dim), optional
+        Initial mass matrix :math:`M` (identity by default): its diagonal, or a symmetric
+        positive definite matrix (which implies ``dense_mass=True``).
     rng : numpy.random.Generator or int, optional
     warmup : int, optional
         Warm-up iterations (default ``n``).
@@ -145,13 +148,15 @@ def hmc(logp: Callable, grad_logp: Callable | None, x0: Any, n: int, step_size: 
         which breaks the periodicity of a fixed path length :cite:p:`neal2011mcmc`.
     chain_method : {"sequential", "vectorized"}
         Run chains one after the other or as one ``vmap``-ed program.
+    dense_mass : bool
+        Adapt the whole mass matrix (covariance of the warm-up draws) instead of its diagonal.
 
     Returns
     -------
     MCMCResult
     """
     vg, x, n, warmup, inv_mass = _check_sampler_args(logp, grad_logp, x0, n, warmup, step_size,
-                                                     target_accept, mass)
+                                                     target_accept, mass, dense_mass)
     n_leapfrog = check_int(n_leapfrog, "n_leapfrog")
     if not 0 <= jitter < 1:
         raise ValueError(f"jitter must be in [0, 1), got {jitter!r}")
@@ -164,7 +169,8 @@ def hmc(logp: Callable, grad_logp: Callable | None, x0: Any, n: int, step_size: 
 
 
 def _check_sampler_args(logp: Callable, grad_logp: Callable | None, x0: Any, n: Any,
-                        warmup: Any, step_size: Any, target_accept: float, mass: Any
+                        warmup: Any, step_size: Any, target_accept: float, mass: Any,
+                        dense_mass: bool = False
                         ) -> tuple[Callable, np.ndarray, int, int, np.ndarray]:
     """The argument checks shared by :func:`hmc` and :func:`~sciml_lib.prob.nuts.nuts`.
 
@@ -180,13 +186,31 @@ def _check_sampler_args(logp: Callable, grad_logp: Callable | None, x0: Any, n: 
         raise ValueError(f"step_size must be positive and finite, got {step_size!r}")
     if not 0 < target_accept < 1:
         raise ValueError(f"target_accept must be in (0, 1), got {target_accept!r}")
-    inv_mass = np.ones(x.shape[1]) if mass is None else 1.0 / _check_mass(mass, x.shape[1])
+    if not isinstance(dense_mass, (bool, np.bool_)):
+        raise TypeError(f"dense_mass must be True or False, got {dense_mass!r}")
+    inv_mass = _inverse_mass(mass, x.shape[1], bool(dense_mass))
     check_logp_at(vg, x)
     return vg, x, n, warmup, inv_mass
 
 
-def _check_mass(mass: Any, dim: int) -> np.ndarray:
+def _inverse_mass(mass: Any, dim: int, dense: bool) -> np.ndarray:
+    """The initial inverse mass: a vector (diagonal metric) or a matrix (dense metric)."""
+    if mass is None:
+        return np.eye(dim) if dense else np.ones(dim)
     m = np.asarray(mass, dtype=float)
+    if m.shape == (dim, dim):
+        ok = np.all(np.isfinite(m)) and np.allclose(m, m.T)
+        if ok:
+            try:
+                np.linalg.cholesky(m)
+            except np.linalg.LinAlgError:
+                ok = False
+        if not ok:
+            raise ValueError(f"mass must be a positive finite array of shape ({dim},) or a "
+                             f"symmetric positive definite matrix of shape ({dim}, {dim})")
+        inv = np.linalg.inv(m)
+        return 0.5 * (inv + inv.T)
     if m.shape != (dim,) or not np.all(np.isfinite(m)) or np.any(m <= 0):
-        raise ValueError(f"mass must be a positive finite array of shape ({dim},)")
-    return m
+        raise ValueError(f"mass must be a positive finite array of shape ({dim},) or a "
+                         f"symmetric positive definite matrix of shape ({dim}, {dim})")
+    return np.diag(1.0 / m) if dense else 1.0 / m

@@ -27,10 +27,12 @@ from jax import lax  # noqa: E402
 from sciml_lib.prob._runner import (  # noqa: E402
     MCMCResult,
     check_int,
+    draw_momentum,
     energy,
     finish,
     leapfrog_step,
     make_chain,
+    minv,
     rng_key,
     run_chains,
 )
@@ -40,7 +42,8 @@ __all__ = ["nuts"]
 
 
 def _no_uturn(rho, p_left, p_right, inv_mass):
-    return (jnp.dot(rho, inv_mass * p_left) > 0) & (jnp.dot(rho, inv_mass * p_right) > 0)
+    return ((jnp.dot(rho, minv(inv_mass, p_left)) > 0)
+            & (jnp.dot(rho, minv(inv_mass, p_right)) > 0))
 
 
 def _nuts_kernel(vg: Callable, max_depth: int):
@@ -51,7 +54,7 @@ def _nuts_kernel(vg: Callable, max_depth: int):
         x, lp, g = state
         d = x.shape[0]
         k_p, k_tree = jax.random.split(key)
-        p0 = jax.random.normal(k_p, x.shape) / jnp.sqrt(inv_mass)
+        p0 = draw_momentum(k_p, inv_mass, x.shape)
         h0 = energy(lp, p0, inv_mass)
         edge0 = (x, p0, g, lp)
 
@@ -89,8 +92,8 @@ def _nuts_kernel(vg: Callable, max_depth: int):
                 # the sub-trees of 2, 4, ... steps that end at step k, checked all at once
                 ends = (levels <= depth) & ((k + 1) % widths == 0)
                 rho = csum[None, :] - sc
-                turned = ~((rho @ (inv_mass * pn) > 0)
-                           & (jnp.sum(rho * (inv_mass * sp), axis=1) > 0))
+                turned = ~((rho @ minv(inv_mass, pn) > 0)
+                           & (jnp.sum(rho * minv(inv_mass, sp), axis=1) > 0))
                 bad = bad | jnp.any(ends & turned)
                 return (k + 1, (xn, pn, gn, lpn), cand, lsw_new, sp, sc, csum, acc, key, bad, div)
 
@@ -132,12 +135,13 @@ def _nuts_kernel(vg: Callable, max_depth: int):
 def nuts(logp: Callable, x0: Any, n: int, rng: Any = None, *, grad_logp: Callable | None = None,
          warmup: int | None = None, step_size: float | None = None, max_depth: int = 10,
          mass: Any = None, target_accept: float = 0.8, adapt_step_size: bool = True,
-         adapt_mass: bool = True, chain_method: str = "sequential") -> MCMCResult:
+         adapt_mass: bool = True, chain_method: str = "sequential",
+         dense_mass: bool = False) -> MCMCResult:
     r"""No-U-Turn sampler (multinomial, generalised U-turn criterion) :cite:p:`hoffman2014nuts`.
 
-    Same warm-up as :func:`~sciml_lib.prob.hmc` (dual averaging and a diagonal
-    mass matrix in Stan's windows :cite:p:`carpenter2017stan`); the whole chain
-    is one compiled JAX program.
+    Same warm-up as :func:`~sciml_lib.prob.hmc` (dual averaging and a diagonal, or with
+    ``dense_mass=True`` a dense, mass matrix in Stan's windows :cite:p:`carpenter2017stan`);
+    the whole chain is one compiled JAX program.
 
     Parameters
     ----------
@@ -155,10 +159,15 @@ def nuts(logp: Callable, x0: Any, n: int, rng: Any = None, *, grad_logp: Callabl
         Initial step size (Stan's heuristic if None).
     max_depth : int
         Maximum number of doublings: at most :math:`2^{\mathrm{max\_depth}} - 1` leapfrog steps.
-    mass : array_like, shape (dim,), optional
-        Initial diagonal mass matrix.
+    mass : array_like, shape (dim,) or (dim, dim), optional
+        Initial mass matrix: its diagonal, or a symmetric positive definite matrix (which
+        implies ``dense_mass=True``).
     target_accept : float
     chain_method : {"sequential", "vectorized"}
+    dense_mass : bool
+        Adapt the whole mass matrix (the covariance of the warm-up draws, shrunk towards
+        :math:`10^{-3} I` as in Stan) instead of its diagonal: the metric then matches a
+        correlated posterior, at :math:`O(d^2)` per leapfrog step.
 
     Returns
     -------
@@ -166,7 +175,7 @@ def nuts(logp: Callable, x0: Any, n: int, rng: Any = None, *, grad_logp: Callabl
         ``extra["tree_depth"]`` holds the number of doublings of every draw.
     """
     vg, x, n, warmup, inv_mass = _check_sampler_args(logp, grad_logp, x0, n, warmup, step_size,
-                                                     target_accept, mass)
+                                                     target_accept, mass, dense_mass)
     max_depth = check_int(max_depth, "max_depth")
     chain = make_chain(_nuts_kernel(vg, max_depth), vg, warmup, n, target_accept,
                        adapt_step_size, adapt_mass)
