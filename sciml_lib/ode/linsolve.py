@@ -73,7 +73,7 @@ class DenseLU:
         return sla.lu_solve(self.lu, b, check_finite=False)
 
     def solve_refined(self, b: np.ndarray) -> np.ndarray:
-        """:meth:`solve` and one step of iterative refinement with the residual in doubled
+        """``solve`` and one step of iterative refinement with the residual in doubled
         precision (:func:`shifted_residual`), as the compiled loops' :func:`lu_solve_refined`."""
         x = self.solve(b)
         r = np.array(b, dtype=float)
