@@ -24,7 +24,7 @@ from sciml_lib.ode.linsolve import (
     two_product,
     two_sum,
 )
-from sciml_lib.problems import E5
+from sciml_lib.problems import E5, bari_error
 
 RNG = np.random.default_rng(20261205)
 
@@ -171,8 +171,6 @@ def test_state_update_is_compensated(python_loop):
 def test_e5_through_the_python_loop_is_right_as_well():
     """tstops send Rodas5 through the Python loop (LAPACK LU, DenseLU.solve_refined): E5 at
     rtol 1e-6, atol 1e-30 is right there too (the criterion of tests/test_bari.py)."""
-    from tests.test_bari import bari_error
-
     s = solve(E5.f, E5.tspan, E5.u0, E5.p, method="Rodas5", rtol=1e-6, atol=1e-30, jac=E5.jac,
               tstops=[1e3], max_steps=100_000, dense=False)
     assert s.success

@@ -455,9 +455,8 @@ def fma(typingctx, a, b, c):
 
 @njit(cache=True, inline="always")
 def two_product(a, b):
-    """``(p, e)`` with ``p = fl(a b)`` and ``a b = p + e`` exactly unless ``e`` underflows (one fused
-    multiply-add)
-    :cite:p:`ogita2005accurate`."""
+    """``(p, e)`` with ``p = fl(a b)`` and ``a b = p + e`` exactly unless ``e`` underflows
+    (one fused multiply-add) :cite:p:`ogita2005accurate`."""
     p = a * b
     return p, fma(a, b, -p)
 
