@@ -38,6 +38,7 @@ __all__ = [
     "err_norm", "wnorm", "initial_step",
     "initial_step_np", "implicit_factor", "implicit_factor_nb", "hermite_step", "StepLoop",
     "reject_factor", "reject_factor_nb", "accept_control", "failed_step", "loop_start",
+    "settle_step", "STEP_ACCEPTED", "STEP_REJECTED", "STEP_FAILED",
     "EVENT", "TERMINATED", "DISCRETE", "crossed", "events_stop",
 ]
 
@@ -269,6 +270,27 @@ def failed_step(h, nreject, nfail, adaptive):
     return stop, h * FAC_FAILED, nreject + 1, nfail
 
 
+#: What a compiled implicit loop does after a step attempt (see :func:`settle_step`).
+STEP_ACCEPTED, STEP_REJECTED, STEP_FAILED = 0, 1, 2
+
+
+@njit(cache=True, inline="always")
+def settle_step(ok, err, k, h, nreject, nfail, errold, first, last_rejected, adaptive):
+    """The decision after one step attempt of a compiled implicit loop, shared by its methods:
+    ``(action, h, nreject, nfail, errold, first, last_rejected)`` with ``action`` one of
+    :data:`STEP_ACCEPTED` (the loop then advances), :data:`STEP_REJECTED` (retry with the new
+    ``h``: error test failed, or the step could not be computed) and :data:`STEP_FAILED` (too
+    many failures in a row). ``err`` is read only when ``ok``; ``k`` is the error order."""
+    if not ok:
+        stop, h, nreject, nfail = failed_step(h, nreject, nfail, adaptive)
+        action = STEP_FAILED if stop else STEP_REJECTED
+        return action, h, nreject, nfail, errold, first, True
+    if (not adaptive) or err <= 1.0:
+        h, errold, first = accept_control(h, err, errold, k, first, last_rejected, adaptive)
+        return STEP_ACCEPTED, h, nreject, 0, errold, first, False
+    return STEP_REJECTED, h * reject_factor_nb(err, k), nreject + 1, nfail, errold, first, True
+
+
 @njit(cache=True, inline="always")
 def loop_start(f, t0, t1, u0, p, rtol, atol, dt0, order):
     """Start of a compiled implicit loop: ``(tdir, span, u, f0, nf, ts, us, dus, npts, h)``."""
@@ -472,6 +494,15 @@ class StepLoop:
             self.errold, self.first = max(err, ERR_OLD_FLOOR), False
         self.last_rejected = False
         return fac
+
+    def settle(self, ok: bool, err: float, k: float, adaptive: bool) -> tuple[int, float]:
+        """After a step attempt of a Python Rosenbrock loop: ``(action, step factor)``, the
+        action as in :func:`settle_step` (``err`` is read only when ``ok``)."""
+        if not ok:
+            return (STEP_FAILED if self.failed(adaptive) else STEP_REJECTED), FAC_FAILED
+        if not adaptive or err <= 1.0:
+            return STEP_ACCEPTED, self.accepted(err, k, adaptive)
+        return STEP_REJECTED, self.rejected(err, k)
 
     def rejected(self, err: float, k: float) -> float:
         """Step-size factor after a step rejected by the error test."""

@@ -183,6 +183,25 @@ def _ctrl_exponent(tab: ButcherTableau) -> float:
     return -1.0 / (min(q, tab.order) + 1.0)
 
 
+def _attempt(f, tab, t, u, fk, p, dt, t1, tdir, rtol, atol, expo):
+    """One step attempt from ``t`` of magnitude ``dt`` at most the rest of the span, shared by
+    :func:`solve` and :func:`solve_at`: ``(dt, last, u_new, t_new, f_new, kk, accept, dt_next)``
+    (``dt`` clipped; on the ``last`` step ``t_new`` is exactly ``t1``; without an error
+    estimator every step is accepted at its fixed size)."""
+    dt = jnp.minimum(dt, tdir * (t1 - t))
+    last = dt >= tdir * (t1 - t) * (1 - 1e-12)
+    h = tdir * dt
+    u_new, err, kk = rk_step(f, tab, t, u, p, h, fk)
+    t_new = jnp.where(last, t1, t + h)
+    f_new = kk[-1] if tab.fsal else f(t_new, u_new, p)
+    if not tab.adaptive:
+        return dt, last, u_new, t_new, f_new, kk, jnp.asarray(True), dt
+    en = lax.stop_gradient(_err_norm(err, u, u_new, rtol, atol))
+    accept = en <= 1.0
+    dt_next = lax.stop_gradient(dt * _step_factor(en, expo, accept))
+    return dt, last, u_new, t_new, f_new, kk, accept, dt_next
+
+
 def _solve_impl(f, method, max_steps, t0, t1, u0, p, rtol, atol, dt0):
     tab = _tab(method)
     t0 = jnp.asarray(t0, dtype=float)
@@ -217,20 +236,8 @@ def _solve_impl(f, method, max_steps, t0, t1, u0, p, rtol, atol, dt0):
 
     def body(state):
         t, u, fk, dt, i, nrej, nf, status, ts, us, fs, ks = state
-        dt = jnp.minimum(dt, tdir * (t1 - t))
-        last = dt >= tdir * (t1 - t) * (1 - 1e-12)
-        h = tdir * dt
-        u_new, err, kk = rk_step(f, tab, t, u, p, h, fk)
-        t_new = jnp.where(last, t1, t + h)
-        f_new = kk[-1] if tab.fsal else f(t_new, u_new, p)
-        if adaptive:
-            en = lax.stop_gradient(_err_norm(err, u, u_new, rtol, atol))
-            accept = en <= 1.0
-            dt_next = dt * _step_factor(en, expo, accept)
-        else:
-            accept = jnp.asarray(True)
-            dt_next = dt
-        dt_next = lax.stop_gradient(dt_next)
+        dt, _, u_new, t_new, f_new, kk, accept, dt_next = _attempt(f, tab, t, u, fk, p, dt, t1,
+                                                                   tdir, rtol, atol, expo)
         j = jnp.where(accept, i + 1, i)
         jw = jnp.where(accept, i + 1, max_steps + 1)
         ts = ts.at[jw].set(t_new)
@@ -359,7 +366,6 @@ def _solve_at_impl(f, method, max_steps, t0, u0, p, t_eval, rtol, atol, dt0):
     t1 = t_eval[-1]
     u0 = jnp.asarray(u0, dtype=float)
     f0 = f(t0, u0, p)
-    adaptive = tab.adaptive
     span = t1 - t0
     if dt0 is None:
         dt_init = lax.stop_gradient(_initial_dt(f, tab, t0, u0, p, f0, span, rtol, atol))
@@ -381,18 +387,8 @@ def _solve_at_impl(f, method, max_steps, t0, u0, p, t_eval, rtol, atol, dt0):
 
     def do_step(carry):
         t, u, fk, dt, out, done, nacc = carry
-        dt = jnp.minimum(dt, t1 - t)
-        last = dt >= (t1 - t) * (1 - 1e-12)
-        u_new, err, kk = rk_step(f, tab, t, u, p, dt, fk)
-        t_new = jnp.where(last, t1, t + dt)
-        f_new = kk[-1] if tab.fsal else f(t_new, u_new, p)
-        if adaptive:
-            en = lax.stop_gradient(_err_norm(err, u, u_new, rtol, atol))
-            accept = en <= 1.0
-            dt_next = lax.stop_gradient(dt * _step_factor(en, expo, accept))
-        else:
-            accept = jnp.asarray(True)
-            dt_next = dt
+        dt, last, u_new, t_new, f_new, kk, accept, dt_next = _attempt(f, tab, t, u, fk, p, dt,
+                                                                      t1, 1.0, rtol, atol, expo)
         vals = interp(t, dt, u, u_new, fk, f_new, kk, t_eval)
         mask = accept & (t_eval > t) & (t_eval <= t_new)
         out = jnp.where(mask[:, None], vals, out)

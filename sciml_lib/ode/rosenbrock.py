@@ -44,17 +44,16 @@ from sciml_lib._specialize import generated_driver
 from ._control import (
     BAD_RHS,
     EPS,
-    FAC_FAILED,
     FAILED,
     OK,
     STATE_SIZE,
+    STEP_ACCEPTED,
+    STEP_FAILED,
     StepLoop,
-    accept_control,
     err_norm,
-    failed_step,
     initial_step_np,
     loop_start,
-    reject_factor_nb,
+    settle_step,
     static_size,
     step_head,
     store_step,
@@ -84,6 +83,27 @@ def refresh_jacobian(need_jac, f, fc, jac, jmode, t, u, p, f0, J, dT, nf, njac):
     return True, need_jac, nf, njac
 
 
+@njit(cache=True, inline="always")
+def work_arrays(n):
+    """The arrays every compiled Rosenbrock loop needs: ``(J, W, piv, dT, unew, errv)``."""
+    return (np.empty((n, n)), np.empty((n, n)), np.empty(n, dtype=np.int64), np.empty(n),
+            np.empty(n), np.empty(n))
+
+
+@njit(cache=True, inline="always")
+def step_start(t, h, t1, tdir, span, nsteps, max_steps, need_jac, f, fc, jac, jmode, u, p, f0,
+               J, dT, nf, njac):
+    """The head of a step of a compiled Rosenbrock loop: the step clipped to the span
+    (:func:`~sciml_lib.ode._control.step_head`) and ``J``, ``dT`` refreshed after an accepted
+    step. Returns ``(status, h, hs, need_jac, nf, njac)``; ``status != OK`` ends the loop."""
+    status, h = step_head(t, h, t1, tdir, span, nsteps, max_steps)
+    if status != OK:
+        return status, h, tdir * h, need_jac, nf, njac
+    ok, need_jac, nf, njac = refresh_jacobian(need_jac, f, fc, jac, jmode, t, u, p, f0, J, dT,
+                                              nf, njac)
+    return (OK if ok else BAD_RHS), h, tdir * h, need_jac, nf, njac
+
+
 def rodas_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max_steps,
                 A, C, gam, c, d, m, e, errorder):
     r"""The compiled loop of a Rosenbrock method in the form of Hairer-Wanner (RODAS):
@@ -102,39 +122,21 @@ def rodas_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
     s = c.size
     start = loop_start(f, t0, t1, u0, p, rtol, atol, dt0, errorder - 1)
     tdir, span, u, f0, nf, ts, us, dus, npts, h = start
-    t = t0
-    njac = 0
-    nlu = 0
-    naccept = 0
-    nreject = 0
-    J = np.empty((n, n))
-    W = np.empty((n, n))
-    piv = np.empty(n, dtype=np.int64)
+    t, njac, nlu, naccept, nreject, nfail = t0, 0, 0, 0, 0, 0
+    J, W, piv, dT, unew, errv = work_arrays(n)
     K = np.empty((s, n))
     ui = np.empty(n)
     rhs = np.empty(n)
-    dT = np.empty(n)
-    unew = np.empty(n)
-    errv = np.empty(n)
     res = np.empty(n)
     incr = np.empty(n)
     comp = np.zeros(n)  # compensated summation: what rounding took from u (Kahan)
     amin = atol.min()
-    need_jac = True
-    errold = 1.0
-    first = True
-    last_rejected = False
+    need_jac, errold, first, last_rejected = True, 1.0, True, False
     status = OK if h > 0.0 else BAD_RHS  # h < 0: f changed its length in the starting step
-    nfail = 0
     while status == OK and tdir * (t1 - t) > 0:
-        status, h = step_head(t, h, t1, tdir, span, naccept + nreject, max_steps)
+        status, h, hs, need_jac, nf, njac = step_start(t, h, t1, tdir, span, naccept + nreject,
+            max_steps, need_jac, f, fc, jac, jmode, u, p, f0, J, dT, nf, njac)
         if status != OK:
-            break
-        hs = tdir * h
-        ok, need_jac, nf, njac = refresh_jacobian(need_jac, f, fc, jac, jmode, t, u, p, f0, J,
-                                                  dT, nf, njac)
-        if not ok:
-            status = BAD_RHS
             break
         inv = 1.0 / (gam * hs)
         ihs = 1.0 / hs
@@ -178,6 +180,7 @@ def rodas_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
         if bad_rhs:
             status = BAD_RHS
             break
+        err = np.inf
         if ok:
             for i in range(n):
                 a = comp[i]
@@ -191,14 +194,12 @@ def rodas_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
             err = err_norm(errv, u, unew, rtol, atol)
             if not np.isfinite(err):
                 ok = False
-        if not ok:
-            stop, h, nreject, nfail = failed_step(h, nreject, nfail, adaptive)
-            if stop:
-                status = FAILED
-                break
-            last_rejected = True
-            continue
-        if (not adaptive) or err <= 1.0:
+        action, h, nreject, nfail, errold, first, last_rejected = settle_step(
+            ok, err, errorder, h, nreject, nfail, errold, first, last_rejected, adaptive)
+        if action == STEP_FAILED:
+            status = FAILED
+            break
+        if action == STEP_ACCEPTED:
             t = t + hs
             for i in range(n):
                 comp[i] = incr[i] - (unew[i] - u[i])
@@ -209,16 +210,8 @@ def rodas_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
                 status = BAD_RHS
                 break
             naccept += 1
-            nfail = 0
             ts, us, dus, npts = store_step(ts, us, dus, npts, t, u, f0)
             need_jac = True
-            h, errold, first = accept_control(h, err, errold, errorder, first, last_rejected,
-                                              adaptive)
-            last_rejected = False
-        else:
-            nreject += 1
-            h *= reject_factor_nb(err, errorder)
-            last_rejected = True
     return (status, ts[:npts].copy(), us[:npts].copy(), dus[:npts].copy(), nf, naccept, nreject,
             njac, nlu)
 
@@ -229,37 +222,16 @@ def ros23_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
     dd = 1.0 / (2.0 + math.sqrt(2.0))
     e32 = 6.0 + math.sqrt(2.0)
     tdir, span, u, f0, nf, ts, us, dus, npts, h = loop_start(f, t0, t1, u0, p, rtol, atol, dt0, 2)
-    t = t0
-    njac = 0
-    nlu = 0
-    naccept = 0
-    nreject = 0
-    J = np.empty((n, n))
-    W = np.empty((n, n))
-    piv = np.empty(n, dtype=np.int64)
-    k1 = np.empty(n)
-    k2 = np.empty(n)
-    k3 = np.empty(n)
-    dT = np.empty(n)
-    tmp = np.empty(n)
-    unew = np.empty(n)
-    errv = np.empty(n)
-    need_jac = True
-    errold = 1.0
-    first = True
-    last_rejected = False
+    t, njac, nlu, naccept, nreject, nfail = t0, 0, 0, 0, 0, 0
+    J, W, piv, dT, unew, errv = work_arrays(n)
+    k1, k2, k3, tmp = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    need_jac, errold, first, last_rejected = True, 1.0, True, False
     status = OK if h > 0.0 else BAD_RHS  # h < 0: f changed its length in the starting step
-    nfail = 0
     f2 = f0
     while status == OK and tdir * (t1 - t) > 0:
-        status, h = step_head(t, h, t1, tdir, span, naccept + nreject, max_steps)
+        status, h, hs, need_jac, nf, njac = step_start(t, h, t1, tdir, span, naccept + nreject,
+            max_steps, need_jac, f, fc, jac, jmode, u, p, f0, J, dT, nf, njac)
         if status != OK:
-            break
-        hs = tdir * h
-        ok, need_jac, nf, njac = refresh_jacobian(need_jac, f, fc, jac, jmode, t, u, p, f0, J,
-                                                  dT, nf, njac)
-        if not ok:
-            status = BAD_RHS
             break
         g = hs * dd
         for i in range(n):
@@ -268,6 +240,7 @@ def ros23_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
             W[i, i] += 1.0
         nlu += 1
         ok = lu_factor(W, piv)
+        err = np.inf
         if ok:
             for i in range(n):
                 k1[i] = f0[i] + g * dT[i]
@@ -298,33 +271,35 @@ def ros23_solve(f, fc, jac, jmode, t0, t1, u0, p, rtol, atol, dt0, adaptive, max
             err = err_norm(errv, u, unew, rtol, atol)
             if not np.isfinite(err):
                 ok = False
-        if not ok:
-            stop, h, nreject, nfail = failed_step(h, nreject, nfail, adaptive)
-            if stop:
-                status = FAILED
-                break
-            last_rejected = True
-            continue
-        if (not adaptive) or err <= 1.0:
+        action, h, nreject, nfail, errold, first, last_rejected = settle_step(
+            ok, err, 3.0, h, nreject, nfail, errold, first, last_rejected, adaptive)
+        if action == STEP_FAILED:
+            status = FAILED
+            break
+        if action == STEP_ACCEPTED:
             t = t + hs
-            for i in range(n):
-                u[i] = unew[i]
-            f0 = f2  # FSAL
+            u[:] = unew  # FSAL: f at the new point is f2
+            f0 = f2
             naccept += 1
-            nfail = 0
             ts, us, dus, npts = store_step(ts, us, dus, npts, t, u, f0)
             need_jac = True
-            h, errold, first = accept_control(h, err, errold, 3.0, first, last_rejected, adaptive)
-            last_rejected = False
-        else:
-            nreject += 1
-            h *= reject_factor_nb(err, 3.0)
-            last_rejected = True
     return (status, ts[:npts].copy(), us[:npts].copy(), dus[:npts].copy(), nf, naccept, nreject,
             njac, nlu)
 
 
 # -- Python loops (any linear solver, tstops) ------------------------------------------------
+def python_step_start(L: StepLoop, t: float, h: float, max_steps: int, need_jac: bool, F: Counter,
+                      jp: JacobianProvider, ls: Any, u: np.ndarray, f0: np.ndarray, J: Any,
+                      jv: Any, dT: Any) -> tuple:
+    """The head of a step of a Python Rosenbrock loop: ``(status, h, hs, J, jv, dT, need_jac)``,
+    the step clipped to the next stop and the Jacobian refreshed after an accepted step."""
+    status, h = L.check(t, h, max_steps)
+    if status == OK and need_jac:
+        J, jv, dT = jacobian_and_dt(F, jp, ls, t, u, f0)
+        need_jac = False
+    return status, h, L.tdir * h, J, jv, dT, need_jac
+
+
 def rosenbrock(F: Counter, jp: JacobianProvider, ls: Any, tab: RosenbrockTableau, t0: float,
                t1: float, u0: np.ndarray, rtol: float, atol: Any, dt0: float | None, adaptive: bool,
                max_steps: int, tstops: Any = (), watch: Any = None, saveat: Any = None) -> tuple:
@@ -335,24 +310,21 @@ def rosenbrock(F: Counter, jp: JacobianProvider, ls: Any, tab: RosenbrockTableau
     L = StepLoop(t0, t1, u, f0, tstops, watch, saveat)
     h = dt0 if dt0 else initial_step_np(F, t, u, f0, rtol, atol, tab.error_order - 1, L.tdir,
                                         L.span)
-    need_jac, status = True, OK
+    need_jac, status, J, jv, dT = True, OK, None, None, None
     s = tab.stages
-    J = None
     amin = float(np.min(atol))
     can_refine = hasattr(ls, "solve_refined")
     comp = np.zeros_like(u)  # compensated summation (Kahan), as the compiled loop
     while L.tdir * (t1 - t) > 0 and not L.stopped:
-        status, h = L.check(t, h, max_steps)
+        status, h, hs, J, jv, dT, need_jac = python_step_start(L, t, h, max_steps, need_jac, F,
+                                                               jp, ls, u, f0, J, jv, dT)
         if status != OK:
             break
-        hs = L.tdir * h
-        if need_jac:
-            J, jv, dT = jacobian_and_dt(F, jp, ls, t, u, f0)
-            need_jac = False
         ok = ls.update(1.0 / (tab.gamma * hs), J, jv)
         K = np.empty((s, u.size))
         refine = can_refine and amin < EPS * float(np.max(np.abs(u)))
         stage_solve = ls.solve_refined if refine else ls.solve
+        err = math.inf
         if ok:
             with np.errstate(all="ignore"):
                 for i in range(s):
@@ -364,19 +336,15 @@ def rosenbrock(F: Counter, jp: JacobianProvider, ls: Any, tab: RosenbrockTableau
                 unew = u + incr
                 err = wnorm(tab.e @ K, u, unew, rtol, atol)
             ok = math.isfinite(err)
-        if not ok:
-            if L.failed(adaptive):
-                status = FAILED
-                break
-            h *= FAC_FAILED
-            continue
-        if not adaptive or err <= 1.0:
+        action, fac = L.settle(ok, err, tab.error_order, adaptive)
+        if action == STEP_FAILED:
+            status = FAILED
+            break
+        if action == STEP_ACCEPTED:
             comp = incr - (unew - u)
             t, u, f0 = L.advance(F, t, hs, unew)
             need_jac = True
-            h *= L.accepted(err, tab.error_order, adaptive)
-        else:
-            h *= L.rejected(err, tab.error_order)
+        h *= fac
     return status, L, jp.njac, ls.nfact, 0
 
 
@@ -391,18 +359,15 @@ def rosenbrock23(F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1: float
     f0 = F(t, u)
     L = StepLoop(t0, t1, u, f0, tstops, watch, saveat)
     h = dt0 if dt0 else initial_step_np(F, t, u, f0, rtol, atol, 2, L.tdir, L.span)
-    need_jac, status = True, OK
-    J = None
+    need_jac, status, J, jv, dT = True, OK, None, None, None
     while L.tdir * (t1 - t) > 0 and not L.stopped:
-        status, h = L.check(t, h, max_steps)
+        status, h, hs, J, jv, dT, need_jac = python_step_start(L, t, h, max_steps, need_jac, F,
+                                                               jp, ls, u, f0, J, jv, dT)
         if status != OK:
             break
-        hs = L.tdir * h
-        if need_jac:
-            J, jv, dT = jacobian_and_dt(F, jp, ls, t, u, f0)
-            need_jac = False
         g = hs * dd
         ok = ls.update(1.0 / g, J, jv)  # (I/g - J) x = b/g  <=>  (I - gJ) x = b
+        err = math.inf
         if ok:
             with np.errstate(all="ignore"):
                 k1 = ls.solve((f0 + g * dT) / g)
@@ -413,21 +378,15 @@ def rosenbrock23(F: Counter, jp: JacobianProvider, ls: Any, t0: float, t1: float
                 k3 = ls.solve((f2 - e32 * (k2 - f1) - 2.0 * (k1 - f0) + g * dT) / g)
                 err = wnorm(hs / 6.0 * (k1 - 2.0 * k2 + k3), u, unew, rtol, atol)
             ok = math.isfinite(err)
-        if not ok:
-            if L.failed(adaptive):
-                status = FAILED
-                break
-            h *= FAC_FAILED
-            continue
-        if not adaptive or err <= 1.0:
-            t = L.land(t + hs)
-            u = unew
-            f0 = f2
+        action, fac = L.settle(ok, err, 3.0, adaptive)
+        if action == STEP_FAILED:
+            status = FAILED
+            break
+        if action == STEP_ACCEPTED:
+            t, u, f0 = L.land(t + hs), unew, f2  # FSAL
             L.record(t, u, f0)
             need_jac = True
-            h *= L.accepted(err, 3.0, adaptive)
-        else:
-            h *= L.rejected(err, 3.0)
+        h *= fac
     return status, L, jp.njac, ls.nfact, 0
 
 
