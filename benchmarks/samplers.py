@@ -6,7 +6,8 @@ the models, are compared):
 
 * ``eight_schools-eight_schools_noncentered`` (10 parameters);
 * ``hudson_lynx_hare-lotka_volterra`` (8 parameters; every density evaluation solves the
-  Lotka-Volterra ODE with the JAX Tsit5, every gradient the 14-state forward-sensitivity ODE).
+  Lotka-Volterra ODE with the JAX Tsit5, every gradient carries its six forward sensitivities
+  along the same steps by forward-mode AD).
 
 NUTS runs with the diagonal mass matrix and with ``dense_mass=True`` (NumPyro likewise).
 
@@ -15,7 +16,10 @@ other for everybody), 4 x (5000 + 5000) for MH, 3000 steps for full-rank ADVI. R
 minimum bulk ESS over parameters, the sampling time (compile excluded) and the time with
 compilation, min-ESS per second for both, ESS per post-warm-up gradient (density, for MH)
 evaluation (as NumPyro's ``num_steps`` counts them), max R-hat, and the largest
-|mean - reference| / (MCSE + reference MCSE) of the posteriordb reference means.
+|mean - reference| / (MCSE + reference MCSE) of the posteriordb reference means. On the
+Lotka-Volterra posterior MH and dense NUTS are repeated on four more seeds (``lv_seed_spread``):
+the ratio of their ESS per second, and its factors ESS per evaluation and cost per evaluation
+(warm-up included in both).
 
 Writes ``benchmarks/results/samplers.json`` and ``benchmarks/results/samplers.png``.
 Run: ``MPLBACKEND=Agg .venv/bin/python benchmarks/samplers.py``.
@@ -43,10 +47,12 @@ from sciml_lib.perf import cpu_model  # noqa: E402
 RESULTS = Path(__file__).resolve().parent / "results"
 CHAINS, WARMUP, DRAWS = 4, 500, 500
 MH_DRAWS = 5_000
+SPREAD_SEEDS = (12, 13, 14, 15)
 
 
-def score(model, draws_unc, wall, comp, n_grad):
-    """Diagnostics of unconstrained draws (chains, draws, dim)."""
+def score(model, draws_unc, wall, comp, n_grad, n_grad_total=None):
+    """Diagnostics of unconstrained draws (chains, draws, dim); ``n_grad_total`` counts the
+    evaluations of warm-up and sampling together (those that ``wall`` pays for)."""
     ess = prob.ess_bulk(draws_unc)
     x = model.constrain(draws_unc)
     s = prob.summary(x)
@@ -57,6 +63,9 @@ def score(model, draws_unc, wall, comp, n_grad):
             "ess_per_s_with_compile": float(ess.min() / (wall + comp)),
             "n_grad": int(n_grad), "ess_per_grad": float(ess.min() / n_grad),
             "max_rhat": float(np.max(prob.rhat(draws_unc))), "max_z_vs_reference": float(z.max()),
+            **({} if n_grad_total is None else
+               {"n_grad_total": int(n_grad_total), "us_per_eval": 1e6 * wall / n_grad_total,
+                "ess_per_eval": float(ess.min() / n_grad_total)}),
             "means": s["mean"].tolist(), "mcse": s["mcse_mean"].tolist(),
             "within_3_mcse": bool(np.all(z < 3))}
 
@@ -76,7 +85,7 @@ def run_numpyro(model, x0, seed, dense_mass=False):
 
         return jax.lax.scan(body, state, None, length=WARMUP + DRAWS)[1]
 
-    draws, n_grad, t_run, comp = [], 0, 0.0, 0.0
+    draws, n_grad, n_total, t_run, comp = [], 0, 0, 0.0, 0.0
     compiled = None
     for c in range(CHAINS):
         t0 = time.perf_counter()
@@ -91,7 +100,8 @@ def run_numpyro(model, x0, seed, dense_mass=False):
         t_run += t2 - t1
         draws.append(np.asarray(z)[WARMUP:])
         n_grad += int(np.sum(np.asarray(ns)[WARMUP:]))
-    return np.stack(draws), t_run, comp, n_grad
+        n_total += int(np.sum(np.asarray(ns)))
+    return np.stack(draws), t_run, comp, n_grad, n_total
 
 
 def run_blackjax(model, x0, seed):
@@ -124,24 +134,22 @@ def bench_model(model, seed):
     x0 = model.init(seed, CHAINS)
     out = {}
     r = prob.metropolis_hastings(model.logp, x0, MH_DRAWS, None, seed, warmup=MH_DRAWS)
-    out["MH"] = score(model, r.draws, r.wall_time, r.compile_time, r.n_grad.sum())
+    out["MH"] = score(model, r.draws, r.wall_time, r.compile_time, r.n_grad.sum(), r.n_grad_total)
     r = prob.hmc(model.logp, None, x0, DRAWS, None, 16, rng=seed, warmup=WARMUP)
-    out["HMC"] = score(model, r.draws, r.wall_time, r.compile_time, r.n_grad.sum())
-    r = prob.nuts(model.logp, x0, DRAWS, seed, warmup=WARMUP)
-    out["NUTS"] = score(model, r.draws, r.wall_time, r.compile_time, r.n_grad.sum())
-    out["NUTS"]["divergences"] = r.n_divergent
-    r = prob.nuts(model.logp, x0, DRAWS, seed, warmup=WARMUP, dense_mass=True)
-    out["NUTS dense"] = score(model, r.draws, r.wall_time, r.compile_time, r.n_grad.sum())
-    out["NUTS dense"]["divergences"] = r.n_divergent
+    out["HMC"] = score(model, r.draws, r.wall_time, r.compile_time, r.n_grad.sum(), r.n_grad_total)
+    for name, dense in (("NUTS", False), ("NUTS dense", True)):
+        r = prob.nuts(model.logp, x0, DRAWS, seed, warmup=WARMUP, dense_mass=dense)
+        out[name] = score(model, r.draws, r.wall_time, r.compile_time, r.n_grad.sum(),
+                          r.n_grad_total)
+        out[name]["divergences"] = r.n_divergent
     v = prob.advi(model.logp, model.dim, family="fullrank", n_steps=3000, n_mc=8, lr=0.02,
                   init=x0[0], rng=seed)
     out["ADVI"] = score(model, v.sample(4000, seed).reshape(CHAINS, -1, model.dim), v.wall_time,
                         v.compile_time, v.n_grad)
     out["ADVI"]["note"] = "independent draws of q: ESS and MCSE describe q, not the posterior"
-    d, t, c, ng = run_numpyro(model, x0, seed)
-    out["NumPyro NUTS"] = score(model, d, t, c, ng)
-    d, t, c, ng = run_numpyro(model, x0, seed, dense_mass=True)
-    out["NumPyro NUTS dense"] = score(model, d, t, c, ng)
+    for name, dense in (("NumPyro NUTS", False), ("NumPyro NUTS dense", True)):
+        d, t, c, ng, nt = run_numpyro(model, x0, seed, dense_mass=dense)
+        out[name] = score(model, d, t, c, ng, nt)
     try:
         d, t, c, ng = run_blackjax(model, x0, seed)
         out["blackjax NUTS"] = score(model, d, t, c, ng)
@@ -149,6 +157,29 @@ def bench_model(model, seed):
     except ImportError:
         pass
     return out
+
+
+def seed_spread(model, seeds):
+    """MH and dense-mass NUTS on further seeds (the MH ESS of one run is noisy: a chain that
+    mixes slowly during its warm-up can cut it several-fold)."""
+    rows = []
+    for seed in seeds:
+        x0 = model.init(seed, CHAINS)
+        r = prob.metropolis_hastings(model.logp, x0, MH_DRAWS, None, seed, warmup=MH_DRAWS)
+        mh = score(model, r.draws, r.wall_time, r.compile_time, r.n_grad.sum(), r.n_grad_total)
+        r = prob.nuts(model.logp, x0, DRAWS, seed, warmup=WARMUP, dense_mass=True)
+        nu = score(model, r.draws, r.wall_time, r.compile_time, r.n_grad.sum(), r.n_grad_total)
+        rows.append({"seed": seed, "mh_ess_per_s": mh["ess_per_s"],
+                     "mh_min_ess": mh["min_ess_bulk"], "mh_max_rhat": mh["max_rhat"],
+                     "nuts_dense_ess_per_s": nu["ess_per_s"],
+                     "nuts_dense_min_ess": nu["min_ess_bulk"],
+                     "ratio": nu["ess_per_s"] / mh["ess_per_s"],
+                     "ess_per_eval_ratio": nu["ess_per_eval"] / mh["ess_per_eval"],
+                     "cost_per_eval_ratio": nu["us_per_eval"] / mh["us_per_eval"]})
+        print(f"seed {seed}: MH {mh['ess_per_s']:.1f} ESS/s (min ESS {mh['min_ess_bulk']:.0f}, "
+              f"R-hat {mh['max_rhat']:.3f}), NUTS dense {nu['ess_per_s']:.1f}: "
+              f"{rows[-1]['ratio']:.1f}x", flush=True)
+    return rows
 
 
 def main() -> None:
@@ -176,6 +207,15 @@ def main() -> None:
                   f"{v['max_rhat']:6.3f} {v['max_z_vs_reference']:6.2f}")
     lv = results["models"]["hudson_lynx_hare-lotka_volterra"]
     es = results["models"]["eight_schools-eight_schools_noncentered"]
+    spread = [{"seed": 11, "mh_ess_per_s": lv["MH"]["ess_per_s"],
+               "mh_min_ess": lv["MH"]["min_ess_bulk"], "mh_max_rhat": lv["MH"]["max_rhat"],
+               "nuts_dense_ess_per_s": lv["NUTS dense"]["ess_per_s"],
+               "nuts_dense_min_ess": lv["NUTS dense"]["min_ess_bulk"],
+               "ratio": lv["NUTS dense"]["ess_per_s"] / lv["MH"]["ess_per_s"],
+               "ess_per_eval_ratio": lv["NUTS dense"]["ess_per_eval"] / lv["MH"]["ess_per_eval"],
+               "cost_per_eval_ratio": lv["NUTS dense"]["us_per_eval"] / lv["MH"]["us_per_eval"]}]
+    spread += seed_spread(prob.lotka_volterra_model(), SPREAD_SEEDS)
+    results["lv_seed_spread"] = spread
     results["targets"] = {
         "lv_nuts_means_within_3_mcse": lv["NUTS"]["within_3_mcse"],
         "eight_schools_nuts_means_within_3_mcse": es["NUTS"]["within_3_mcse"],
@@ -186,6 +226,15 @@ def main() -> None:
         # with a dense mass matrix (dense_mass=True), against NumPyro's dense_mass=True
         "lv_nuts_dense_means_within_3_mcse": lv["NUTS dense"]["within_3_mcse"],
         "lv_nuts_dense_over_mh_ess_per_s": lv["NUTS dense"]["ess_per_s"] / lv["MH"]["ess_per_s"],
+        # the same ratio over five seeds (the one above is seed 11): median, min, max, and its
+        # two factors, effective draws per density evaluation and the cost of an evaluation
+        "lv_nuts_dense_over_mh_ess_per_s_median": float(np.median([r["ratio"] for r in spread])),
+        "lv_nuts_dense_over_mh_ess_per_s_range": [min(r["ratio"] for r in spread),
+                                                  max(r["ratio"] for r in spread)],
+        "lv_nuts_dense_over_mh_ess_per_eval_median":
+            float(np.median([r["ess_per_eval_ratio"] for r in spread])),
+        "lv_nuts_dense_over_mh_cost_per_eval_median":
+            float(np.median([r["cost_per_eval_ratio"] for r in spread])),
         "lv_nuts_dense_over_numpyro_dense_ess_per_s":
             lv["NUTS dense"]["ess_per_s"] / lv["NumPyro NUTS dense"]["ess_per_s"],
         "eight_schools_nuts_dense_over_numpyro_dense_ess_per_s":

@@ -326,6 +326,35 @@ def test_lotka_volterra_model_gradient_and_data():
         prob.lotka_volterra_model({"year": [1, 2], "hare": [1.0, -1.0], "lynx": [1.0, 1.0]})
 
 
+@pytest.mark.slow
+def test_lotka_volterra_sensitivities_are_the_derivative_of_the_computed_trajectory():
+    """The model's VJP uses forward-mode AD through the solver with the step sizes held fixed:
+    at a tight tolerance it agrees with the continuous sensitivity ODE of sciml_lib.sensitivity
+    (an independent solver of S' = f_u S + f_p); at the model's loose tolerance the Jacobian
+    that the VJP applies is the JVP of the same computed trajectory, and it differs from the
+    tight one by about the tolerance."""
+    from sciml_lib.prob.models import _lv_solver
+    from sciml_lib.problems.small import lotka_volterra_rhs_jax
+    from sciml_lib.sensitivity import forward_sensitivities
+
+    m = prob.lotka_volterra_model()
+    ts = m.data["ts"]
+    x = jnp.asarray(m.reference["mean"])[:6]
+    solve, traj = _lv_solver(ts, 1e-10, 1e-10, "Tsit5", (10.0, 1.0, 1000.0))
+    jac = jax.jit(jax.jacrev(solve))(x)  # through the custom VJP, one row per output
+    r = forward_sensitivities(lotka_volterra_rhs_jax, np.asarray(x[4:]), np.asarray(x[:4]),
+                              np.concatenate([[0.0], ts]), rtol=1e-11, atol=1e-11)
+    assert r.success
+    np.testing.assert_allclose(jac[:, :, :4], r.S[1:], rtol=1e-6, atol=1e-6 * np.abs(r.S).max())
+    # the same map at the model's own loose tolerance: its VJP is the JVP of the same trajectory
+    solve6, traj6 = _lv_solver(ts, 1e-6, 1e-6, "Tsit5", (10.0, 1.0, 1000.0))
+    v = jnp.asarray(np.random.default_rng(0).standard_normal(6))
+    _, jv = jax.jvp(traj6, (x,), (v,))
+    np.testing.assert_allclose(jnp.einsum("nkj,j->nk", jax.jacrev(solve6)(x), v), jv,
+                               rtol=1e-12, atol=1e-12 * float(jnp.abs(jv).max()))
+    assert float(jnp.abs(jax.jacrev(solve6)(x) - jac).max()) < 1e-2 * float(jnp.abs(jac).max())
+
+
 def test_eight_schools_prior_only_pieces():
     m = prob.eight_schools_noncentered()
     q = np.zeros(10)

@@ -482,7 +482,10 @@ def integrate(
     buffers, so it costs :math:`O(n)` memory whatever the number of steps.
     A zero-length interval returns ``u0``. Call it inside ``jax.jit``.
     ``dt0`` (a positive step magnitude) skips the initial-step heuristic, e.g. to
-    continue with the step size of a previous interval.
+    continue with the step size of a previous interval. The step-size control is not
+    differentiated (``lax.stop_gradient``), so forward-mode AD (``jax.jvp``, ``jax.jacfwd``)
+    through ``integrate`` gives the discrete forward sensitivities: the exact derivative of
+    the computed solution along the same steps.
 
     Returns
     -------
@@ -513,14 +516,8 @@ def integrate(
 
         def body(st):
             t, u, fk, dt, nacc, nf, status = st
-            dt = jnp.minimum(dt, tdir * (t1 - t))
-            last = dt >= tdir * (t1 - t) * (1 - 1e-12)
-            u_new, err, kk = rk_step(f, tab, t, u, p, tdir * dt, fk)
-            t_new = jnp.where(last, t1, t + tdir * dt)
-            f_new = kk[-1] if tab.fsal else f(t_new, u_new, p)
-            en = _err_norm(err, u, u_new, rtol, atol)
-            accept = en <= 1.0
-            dt_next = dt * _step_factor(en, expo, accept)
+            _, _, u_new, t_new, f_new, _, accept, dt_next = _attempt(f, tab, t, u, fk, p, dt, t1,
+                                                                     tdir, rtol, atol, expo)
             status = jnp.where(dt_next < 1e-14 * jnp.maximum(1.0, jnp.abs(t)), DT_UNDERFLOW, status)
             return (
                 jnp.where(accept, t_new, t),
