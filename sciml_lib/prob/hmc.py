@@ -62,8 +62,9 @@ def leapfrog(grad_logp: Callable, x: Any, p: Any, step_size: float, n_steps: int
     step_size : float
         :math:`\epsilon` (a negative value integrates backwards).
     n_steps : int
-    inv_mass : array_like, shape (dim,), optional
-        Diagonal of :math:`M^{-1}` (ones by default).
+    inv_mass : array_like, shape (dim,) or (dim, dim), optional
+        :math:`M^{-1}`: its diagonal (ones by default) or, for a dense metric, the
+        symmetric positive definite matrix.
 
     Returns
     -------
@@ -77,15 +78,17 @@ def leapfrog(grad_logp: Callable, x: Any, p: Any, step_size: float, n_steps: int
     if x.shape != p.shape:
         raise ValueError(f"x and p must have the same shape, got {x.shape} and {p.shape}")
     im = jnp.ones_like(x) if inv_mass is None else jnp.asarray(inv_mass, dtype=float)
+    if im.shape not in (x.shape, x.shape * 2):
+        raise ValueError(f"inv_mass must have shape {x.shape} or {x.shape * 2}, got {im.shape}")
 
-    def body(_, xp):
-        x, p = xp
-        p = p + 0.5 * step_size * grad_logp(x)
-        x = x + step_size * im * p
-        p = p + 0.5 * step_size * grad_logp(x)
-        return x, p
+    def vg(x):
+        return 0.0, grad_logp(x)
 
-    return lax.fori_loop(0, n_steps, body, (x, p))
+    def body(_, c):  # the samplers' step, carrying the gradient: one evaluation per step
+        return leapfrog_step(vg, c[0], c[1], c[3], step_size, im)
+
+    x, p, _, _ = lax.fori_loop(0, n_steps, body, (x, p, 0.0, grad_logp(x)))
+    return x, p
 
 
 def _hmc_kernel(vg: Callable, n_leapfrog: int, jitter: float):
