@@ -81,6 +81,36 @@ def test_integrate_lean_solver_and_zero_interval():
     assert float(u_same[0]) == 1.0 and int(nst0) == 0
 
 
+def test_integrate_stops_instead_of_running_for_ever():
+    """A stiff problem for an explicit method (u' = -1e8 (u - cos t): a stable step is about
+    3e-8, so [0, 1] would take some 3e7 steps) stops after ``max_steps`` attempts with status 1,
+    still on the slow manifold u = cos t; a solution with a pole (u' = u^2 from u = 1) stops
+    with a failed status before it; a right-hand side that turns NaN stops with a failed
+    status (its steps are rejected until the step underflows) in integrate and in solve; a
+    bad max_steps is refused."""
+    from sciml_lib.ode.jax_solver import integrate
+
+    stiff = lambda t, u, p: -1e8 * (u - jnp.cos(t))  # noqa: E731
+    u1, nst, nf, status = jax.jit(lambda: integrate(stiff, "Tsit5", 0.0, 1.0, jnp.ones(1), 0.0,
+                                                    1e-8, 1e-8, max_steps=500))()
+    assert int(status) == 1 and 0 < int(nst) <= 500 and abs(float(u1[0]) - 1.0) < 1e-6
+    u_ok, _, _, st_ok = jax.jit(lambda: integrate(stiff, "Tsit5", 0.0, 1e-6, jnp.ones(1), 0.0,
+                                                  1e-8, 1e-8, max_steps=500))()
+    assert int(st_ok) == 0 and float(u_ok[0]) == pytest.approx(np.cos(1e-6), abs=1e-8)
+    blow = lambda t, u, p: u * u  # noqa: E731
+    *_, st_blow = jax.jit(lambda: integrate(blow, "Tsit5", 0.0, 2.0, jnp.ones(1), 0.0, 1e-8,
+                                            1e-8))()
+    assert int(st_blow) != 0
+    nan_after = lambda t, u, p: jnp.where(t > 0.5, jnp.nan, -u)  # noqa: E731
+    *_, st_nan = jax.jit(lambda: integrate(nan_after, "Tsit5", 0.0, 1.0, jnp.ones(1), 0.0,
+                                           1e-8, 1e-8))()
+    assert int(st_nan) != 0
+    sol = solve(nan_after, (0.0, 1.0), jnp.ones(1), 0.0, rtol=1e-8, atol=1e-8)
+    assert not sol.success
+    with pytest.raises(ValueError, match="max_steps"):
+        integrate(stiff, "Tsit5", 0.0, 1.0, jnp.ones(1), 0.0, 1e-8, 1e-8, max_steps=0)
+
+
 def test_rk_step_rk4_taylor():
     from sciml_lib.ode.jax_solver import rk_step
     from sciml_lib.ode.tableaus import get_tableau

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -376,6 +378,29 @@ def test_lotka_volterra_sensitivities_are_the_derivative_of_the_computed_traject
     np.testing.assert_allclose(jnp.einsum("nkj,j->nk", jax.jacrev(solve6)(x), v), jv,
                                rtol=1e-12, atol=1e-12 * float(jnp.abs(jv).max()))
     assert float(jnp.abs(jax.jacrev(solve6)(x) - jac).max()) < 1e-2 * float(jnp.abs(jac).max())
+
+
+def test_lotka_volterra_density_is_minus_inf_where_the_solution_runs_away():
+    """Inside the prior box, a warm-up proposal of HMC once met rates whose explicit solution
+    drives the prey negative, after which it grows like exp(alpha t) and the system turns
+    stiff: the solver would have needed some 1e8 steps. Each interval now stops after
+    LV_MAX_STEPS attempts and the density is -inf (the sampler rejects it)."""
+    from sciml_lib.prob.models import LV_MAX_STEPS
+
+    m = prob.lotka_volterra_model()
+    q = jnp.log(jnp.array([8.7645, 0.41324, 0.46029, 0.018184, 41.736, 151.94, 47.8, 10513.0]))
+    t0 = time.perf_counter()
+    assert float(jax.jit(m.logp)(q)) == -np.inf
+    assert time.perf_counter() - t0 < 60  # compile included; it used to run for ever
+    assert 100 <= LV_MAX_STEPS <= 10_000
+    # the same rates integrated by the Numba solver indeed leave the physical region
+    from sciml_lib.ode import solve
+    from sciml_lib.problems import lotka_volterra_rhs
+
+    x = np.exp(np.asarray(q))
+    s = solve(lotka_volterra_rhs, (0.0, 20.0), x[4:6], x[:4], method="Tsit5", rtol=1e-6,
+              atol=1e-6, max_steps=20 * LV_MAX_STEPS)
+    assert not s.success and np.min(s.u[:, 0]) < 0
 
 
 def test_eight_schools_prior_only_pieces():

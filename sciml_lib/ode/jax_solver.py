@@ -46,6 +46,7 @@ from jax import lax  # noqa: E402
 
 from sciml_lib.ode._control import FAC_MAX_JAX, FAC_MIN, SAFETY  # noqa: E402
 from sciml_lib.ode.tableaus import ButcherTableau, get_tableau  # noqa: E402
+from sciml_lib.ode.validation import check_max_steps  # noqa: E402
 
 __all__ = ["JaxODESolution", "solve", "dense_eval", "solve_at", "rk_step", "integrate"]
 
@@ -197,6 +198,9 @@ def _attempt(f, tab, t, u, fk, p, dt, t1, tdir, rtol, atol, expo):
     if not tab.adaptive:
         return dt, last, u_new, t_new, f_new, kk, jnp.asarray(True), dt
     en = lax.stop_gradient(_err_norm(err, u, u_new, rtol, atol))
+    # a non-finite step (overflow, inf - inf) is rejected with the smallest factor, so that the
+    # step shrinks to the underflow test instead of looping forever on NaN
+    en = jnp.where(jnp.isnan(en), jnp.inf, en)
     accept = en <= 1.0
     dt_next = lax.stop_gradient(dt * _step_factor(en, expo, accept))
     return dt, last, u_new, t_new, f_new, kk, accept, dt_next
@@ -475,6 +479,7 @@ def integrate(
     atol: Any,
     dt0: Any = None,
     return_dt: bool = False,
+    max_steps: int = 100_000,
 ) -> tuple[jax.Array, ...]:
     r"""Integrate from ``t0`` to ``t1`` (either direction) keeping only the current state.
 
@@ -485,15 +490,18 @@ def integrate(
     continue with the step size of a previous interval. The step-size control is not
     differentiated (``lax.stop_gradient``), so forward-mode AD (``jax.jvp``, ``jax.jacfwd``)
     through ``integrate`` gives the discrete forward sensitivities: the exact derivative of
-    the computed solution along the same steps.
+    the computed solution along the same steps. At most ``max_steps`` step attempts
+    (accepted or rejected): a solution that turns stiff or blows up stops there with
+    status 1 instead of running on for ever.
 
     Returns
     -------
     u1, n_steps, n_f, status[, dt]
-        The state at ``t1``, accepted steps, right-hand-side evaluations, the
-        status (0 success, 2 step size underflow) and, with ``return_dt``, the
-        proposed next step size.
+        The state at ``t1`` (where it stopped, if it failed), accepted steps, right-hand-side
+        evaluations, the status (0 success, 1 ``max_steps`` attempts made, 2 step size
+        underflow) and, with ``return_dt``, the proposed next step size.
     """
+    max_steps = check_max_steps(max_steps)
     tab = _tab(method)
     if not tab.adaptive:
         raise ValueError(f"method: integrate needs an adaptive method, {tab.name} has no error estimator")
@@ -511,26 +519,32 @@ def integrate(
         nf0 = 2 if dt0 is None else 1
 
         def cond(st):
-            t, u, fk, dt, nacc, nf, status = st
+            t, u, fk, dt, nacc, nf, ntry, status = st
             return (tdir * (t1 - t) > tol_t) & (status == SUCCESS)
 
         def body(st):
-            t, u, fk, dt, nacc, nf, status = st
+            t, u, fk, dt, nacc, nf, ntry, status = st
             _, _, u_new, t_new, f_new, _, accept, dt_next = _attempt(f, tab, t, u, fk, p, dt, t1,
                                                                      tdir, rtol, atol, expo)
+            t_out = jnp.where(accept, t_new, t)
             status = jnp.where(dt_next < 1e-14 * jnp.maximum(1.0, jnp.abs(t)), DT_UNDERFLOW, status)
+            status = jnp.where((ntry + 1 >= max_steps) & (tdir * (t1 - t_out) > tol_t), MAX_STEPS,
+                               status)
             return (
-                jnp.where(accept, t_new, t),
+                t_out,
                 jnp.where(accept, u_new, u),
                 jnp.where(accept, f_new, fk),
                 dt_next,
                 nacc + accept.astype(int),
                 nf + evals_per_try,
+                ntry + 1,
                 status,
             )
 
-        st = lax.while_loop(cond, body, (t0, u0, f0, dt_start, jnp.asarray(0), jnp.asarray(nf0), jnp.asarray(SUCCESS)))
-        return st[1], st[4], st[5], st[6], st[3]
+        zero = jnp.asarray(0)
+        st = lax.while_loop(cond, body, (t0, u0, f0, dt_start, zero, jnp.asarray(nf0), zero,
+                                         jnp.asarray(SUCCESS)))
+        return st[1], st[4], st[5], st[7], st[3]
 
     def skip(_):
         dt_keep = jnp.asarray(0.0) if dt0 is None else jnp.asarray(dt0, float)

@@ -98,13 +98,19 @@ def _lognormal_lpdf(x, m, s):
     return _normal_lpdf(lx, m, s) - lx
 
 
+#: Step attempts allowed per observation interval (a posterior draw needs about 5): beyond,
+#: the solution has left the region the data allow (e.g. a population driven negative by the
+#: explicit steps, after which it grows without bound and the system turns stiff)
+LV_MAX_STEPS = 1000
+
+
 def _lv_scan(q, ts, method, rtol, atol):
     """Lotka-Volterra states at the increasing times ``ts > 0`` for ``q = (theta, z0)`` and
     the solver status of each interval (each continues with the step size of the last)."""
     def step(carry, t1):
         t0, u, dt = carry
         u1, _, _, status, dtn = integrate(lotka_volterra_rhs_jax, method, t0, t1, u, q[:4], rtol,
-                                          atol, dt0=dt, return_dt=True)
+                                          atol, dt0=dt, return_dt=True, max_steps=LV_MAX_STEPS)
         return (t1, u1, jnp.maximum(dtn, 1e-6)), (u1, status)
 
     return lax.scan(step, (jnp.asarray(0.0), q[4:], jnp.asarray(0.05)), ts)[1]
