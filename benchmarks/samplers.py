@@ -159,6 +159,15 @@ def bench_model(model, seed):
     return out
 
 
+def spread_row(seed, mh, nu):
+    """One seed's MH and dense-NUTS scores, their ESS/s ratio and its two factors."""
+    return {"seed": seed, "mh_ess_per_s": mh["ess_per_s"], "mh_min_ess": mh["min_ess_bulk"],
+            "mh_max_rhat": mh["max_rhat"], "nuts_dense_ess_per_s": nu["ess_per_s"],
+            "nuts_dense_min_ess": nu["min_ess_bulk"], "ratio": nu["ess_per_s"] / mh["ess_per_s"],
+            "ess_per_eval_ratio": nu["ess_per_eval"] / mh["ess_per_eval"],
+            "cost_per_eval_ratio": nu["us_per_eval"] / mh["us_per_eval"]}
+
+
 def seed_spread(model, seeds):
     """MH and dense-mass NUTS on further seeds (the MH ESS of one run is noisy: a chain that
     mixes slowly during its warm-up can cut it several-fold)."""
@@ -169,13 +178,7 @@ def seed_spread(model, seeds):
         mh = score(model, r.draws, r.wall_time, r.compile_time, r.n_grad.sum(), r.n_grad_total)
         r = prob.nuts(model.logp, x0, DRAWS, seed, warmup=WARMUP, dense_mass=True)
         nu = score(model, r.draws, r.wall_time, r.compile_time, r.n_grad.sum(), r.n_grad_total)
-        rows.append({"seed": seed, "mh_ess_per_s": mh["ess_per_s"],
-                     "mh_min_ess": mh["min_ess_bulk"], "mh_max_rhat": mh["max_rhat"],
-                     "nuts_dense_ess_per_s": nu["ess_per_s"],
-                     "nuts_dense_min_ess": nu["min_ess_bulk"],
-                     "ratio": nu["ess_per_s"] / mh["ess_per_s"],
-                     "ess_per_eval_ratio": nu["ess_per_eval"] / mh["ess_per_eval"],
-                     "cost_per_eval_ratio": nu["us_per_eval"] / mh["us_per_eval"]})
+        rows.append(spread_row(seed, mh, nu))
         print(f"seed {seed}: MH {mh['ess_per_s']:.1f} ESS/s (min ESS {mh['min_ess_bulk']:.0f}, "
               f"R-hat {mh['max_rhat']:.3f}), NUTS dense {nu['ess_per_s']:.1f}: "
               f"{rows[-1]['ratio']:.1f}x", flush=True)
@@ -207,13 +210,7 @@ def main() -> None:
                   f"{v['max_rhat']:6.3f} {v['max_z_vs_reference']:6.2f}")
     lv = results["models"]["hudson_lynx_hare-lotka_volterra"]
     es = results["models"]["eight_schools-eight_schools_noncentered"]
-    spread = [{"seed": 11, "mh_ess_per_s": lv["MH"]["ess_per_s"],
-               "mh_min_ess": lv["MH"]["min_ess_bulk"], "mh_max_rhat": lv["MH"]["max_rhat"],
-               "nuts_dense_ess_per_s": lv["NUTS dense"]["ess_per_s"],
-               "nuts_dense_min_ess": lv["NUTS dense"]["min_ess_bulk"],
-               "ratio": lv["NUTS dense"]["ess_per_s"] / lv["MH"]["ess_per_s"],
-               "ess_per_eval_ratio": lv["NUTS dense"]["ess_per_eval"] / lv["MH"]["ess_per_eval"],
-               "cost_per_eval_ratio": lv["NUTS dense"]["us_per_eval"] / lv["MH"]["us_per_eval"]}]
+    spread = [spread_row(11, lv["MH"], lv["NUTS dense"])]
     spread += seed_spread(prob.lotka_volterra_model(), SPREAD_SEEDS)
     results["lv_seed_spread"] = spread
     results["targets"] = {
