@@ -84,7 +84,8 @@ test-notebooks: $(STAMP)
 
 book: $(STAMP) $(ASSETS)
 	@$(BIN)/python tools/book_cache.py _build/.jupyter_cache
-	@$(BIN)/python tools/stage.py "book (execute + html)" -- \
+	@$(BIN)/python tools/stage.py "book (execute + html)" \
+	    --digest "An error occurred while executing|CellTimeoutError|DeadKernelError" -- \
 	    $(BIN)/jupyter-book build . --builder html -W -n --keep-going
 	@test -f _build/html/index.html
 	@echo "Book: $(CURDIR)/_build/html/index.html"

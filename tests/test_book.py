@@ -92,10 +92,16 @@ def test_build_fails_when_a_notebook_raises(tmp_path):
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
     assert "2" in (good / "_build" / "html" / "nb.html").read_text(encoding="utf-8")
 
+    # built as `make book` builds: through tools/stage.py with the Makefile's --digest, which
+    # repeats the failed cell's error after the stage's last line (the tail of a CI log)
     bad = _mini_book(tmp_path / "bad", "raise RuntimeError('this cell is broken')")
-    r = _run([JB, "build", str(bad), *FLAGS], timeout=600)
+    digest = re.search(r'--digest "([^"]+)"', (ROOT / "Makefile").read_text()).group(1)
+    r = _run([sys.executable, str(ROOT / "tools" / "stage.py"), "mini book", "--digest", digest,
+              "--", JB, "build", str(bad), *FLAGS], cwd=tmp_path, timeout=600)
     assert r.returncode != 0, "a notebook raised but the book build succeeded"
-    assert "this cell is broken" in (r.stdout + r.stderr)
+    log, _, after = r.stdout.partition("=== stage mini book:")
+    assert "this cell is broken" in log and "FAILED" in after
+    assert "this cell is broken" in after.partition("=== cause 1")[2], after[-3000:]
 
 
 def _cite_keys(text: str) -> set[str]:

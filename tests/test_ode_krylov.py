@@ -12,8 +12,8 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 
 from sciml_lib.ode import solve
-from sciml_lib.ode.linsolve import GMRESSolver, gmres
-from sciml_lib.problems import brusselator_2d, brusselator_2d_sparsity
+from sciml_lib.ode.linsolve import GMRESSolver, gmres, part_lu
+from sciml_lib.problems import brusselator_2d, brusselator_2d_diffusion, brusselator_2d_sparsity
 
 RNG = np.random.default_rng(7)
 
@@ -84,9 +84,11 @@ def bruss16():
     return pr, S, sol
 
 
-@pytest.mark.parametrize("precond", [None, "ilu", "amg", "lu", "callable"])
+@pytest.mark.parametrize("precond", [None, "ilu", "amg", "lu", "callable", "part_lu"])
 def test_krylov_bdf_matches_sparse_lu(bruss16, precond):
     pr, S, ref = bruss16
+    if precond == "part_lu":  # the diffusion part alone, shared by u and v
+        precond = part_lu(brusselator_2d_diffusion(16, alpha=pr.p[2]), copies=2)
     if precond == "callable":
         def precond(J, gamma):  # the exact inverse of I - gamma J (dense LU, N = 16)
             fac = sla.lu_factor(np.eye(J.shape[0]) - gamma * J.toarray())
@@ -105,6 +107,28 @@ def test_krylov_bdf_matches_sparse_lu(bruss16, precond):
         assert 1 <= st.nprec < ref.stats.nlu
         assert st.nlinear < 4 * st.nnewton  # a good preconditioner: a few iterations per Newton
     assert st.nlu == (st.nprec if precond in ("ilu", "lu") else 0)
+
+
+def test_part_lu_inverts_the_block_diagonal_of_its_part():
+    """part_lu(A, copies)(J, gamma) applies diag(I - gamma A, ...)^-1 (oracle: a dense solve of
+    the block-diagonal matrix) whatever J is, and refuses bad input with the argument's name."""
+    n = 30
+    A = sp.random(n, n, density=0.2, random_state=3, format="csr") - 3.0 * sp.identity(n)
+    gamma = 0.7
+    blocks = sla.block_diag(*[np.eye(n) - gamma * A.toarray()] * 3)
+    v = RNG.standard_normal(3 * n)
+    x = part_lu(A, copies=3)(None, gamma)(v)
+    np.testing.assert_allclose(x, np.linalg.solve(blocks, v), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(part_lu(A)(np.ones((n, n)), gamma)(v[:n]),
+                               np.linalg.solve(blocks[:n, :n], v[:n]), rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="v: expected 3 x 30"):
+        part_lu(A, copies=3)(None, gamma)(v[:n])
+    with pytest.raises(TypeError, match="A must be a square scipy.sparse matrix"):
+        part_lu(A.toarray())
+    with pytest.raises(TypeError, match="A must be a square"):
+        part_lu(sp.random(4, 5, density=0.5, format="csr"))
+    with pytest.raises(ValueError, match="copies must be a positive int"):
+        part_lu(A, copies=0)
 
 
 def test_jacobian_free_forms_no_matrix(bruss16):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 import sciml_lib.problems as P
 
@@ -113,6 +114,27 @@ def test_brusselator_jacobian_and_sparsity():
     assert np.count_nonzero(du) >= 1 and np.all(du[du != 0] == 5.0)
     with pytest.raises(ValueError, match="N"):
         P.brusselator_2d(2)
+
+
+def test_brusselator_diffusion_part():
+    """The diffusion matrix is alpha times the periodic five-point Laplacian of sciml_lib.pde
+    (an independent construction), and the rest of the Jacobian (complex-step columns of f)
+    couples u_k and v_k at the same grid point only."""
+    from sciml_lib.pde import laplacian_2d
+
+    N, alpha = 6, 7.5
+    D = P.brusselator_2d_diffusion(N, alpha=alpha)
+    lap = laplacian_2d(N, N, 1.0 / N, bc="periodic")
+    np.testing.assert_allclose(D.toarray(), alpha * lap.toarray(), rtol=1e-13, atol=1e-9)
+    pr = P.brusselator_2d(N, alpha=alpha)
+    u = np.random.default_rng(0).uniform(0.5, 2.0, 2 * N * N)
+    p = np.asarray(pr.p, dtype=float)
+    J = np.array([(pr.f(0.0, u + 1e-30j * e, p)).imag / 1e-30 for e in np.eye(u.size)]).T
+    rest = J - sp.block_diag([D, D]).toarray()
+    i, j = np.nonzero(np.abs(rest) > 1e-9 * np.abs(J).max())
+    assert i.size > 0 and np.all((i - j) % (N * N) == 0)
+    with pytest.raises(ValueError, match="N"):
+        P.brusselator_2d_diffusion(2)
 
 
 def test_pleiades_momentum_and_data():

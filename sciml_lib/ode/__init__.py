@@ -28,6 +28,7 @@ from .linsolve import (
     SparseLU,
     gmres,
     make_linsolve,
+    part_lu,
 )
 from .newton import NewtonResult, newton
 from .solution import HermiteInterpolant, ODESolution, ODEStats, hermite_interpolant
@@ -81,6 +82,7 @@ __all__ = [
     "GMRESSolver",
     "make_linsolve",
     "gmres",
+    "part_lu",
     "PRECONDITIONERS",
     "NDF_KAPPA",
     "rescale_differences",

@@ -54,6 +54,7 @@ from .bari import (
 from .base import ODEProblem
 from .brusselator import (
     brusselator_2d,
+    brusselator_2d_diffusion,
     brusselator_2d_jac,
     brusselator_2d_rhs,
     brusselator_2d_sparsity,
@@ -152,6 +153,7 @@ __all__ = [
     "brusselator_2d_rhs",
     "brusselator_2d_jac",
     "brusselator_2d_sparsity",
+    "brusselator_2d_diffusion",
     "diurnal_2d",
     "diurnal_2d_rhs",
     "diurnal_2d_sparsity",

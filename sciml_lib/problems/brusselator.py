@@ -29,7 +29,8 @@ from numba import njit
 
 from .base import ODEProblem
 
-__all__ = ["brusselator_2d", "brusselator_2d_rhs", "brusselator_2d_jac", "brusselator_2d_sparsity"]
+__all__ = ["brusselator_2d", "brusselator_2d_rhs", "brusselator_2d_jac", "brusselator_2d_sparsity",
+           "brusselator_2d_diffusion"]
 
 
 @njit(cache=True)
@@ -105,6 +106,25 @@ def brusselator_2d_jac(t: float, u: np.ndarray, p: np.ndarray) -> sp.csr_matrix:
     rows, cols = _pattern(N)
     vals = _jac_values(np.asarray(u, dtype=float), np.asarray(p, dtype=float), N)
     return sp.csr_matrix((vals, (rows, cols)), shape=(2 * N * N, 2 * N * N))
+
+
+def brusselator_2d_diffusion(N: int, alpha: float = 10.0) -> sp.csr_matrix:
+    r"""The diffusion part of the Jacobian for one species: :math:`\alpha \Delta_h`
+    (:math:`N^2 \times N^2` CSR, the five-point stencil of the right-hand side).
+
+    The Jacobian is :math:`\mathrm{diag}(\alpha\Delta_h, \alpha\Delta_h)` plus a reaction part
+    that couples :math:`u_k` and :math:`v_k` at the same point only, so this is the matrix a
+    diffusion-part preconditioner needs
+    (``precond=sciml_lib.ode.part_lu(brusselator_2d_diffusion(N), copies=2)``).
+    """
+    if not isinstance(N, (int, np.integer)) or N < 3:
+        raise ValueError(f"N: need an integer >= 3, got {N!r}")
+    NN = N * N
+    c = alpha * N * N
+    rows, cols = _pattern(N)  # the u-rows come first: diagonal, then the four neighbours
+    vals = np.full(5 * NN, c)
+    vals[:NN] = -4.0 * c
+    return sp.csr_matrix((vals, (rows[: 5 * NN], cols[: 5 * NN])), shape=(NN, NN))
 
 
 def brusselator_2d(N: int = 32, *, A: float = 3.4, B: float = 1.0, alpha: float = 10.0) -> ODEProblem:
