@@ -250,7 +250,8 @@ class GMRESSolver:
     * ``"lu"``: the exact sparse LU of :math:`W_p`, kept while :math:`\alpha` drifts;
     * a callable ``precond(J, gamma)`` returning :math:`v \mapsto M^{-1}v \approx
       (I - \gamma J)^{-1} v` (``J`` is ``None`` when no matrix was formed); the solver scales
-      it to :math:`W`.
+      it to :math:`W`. :func:`part_lu` builds one from a fixed part of :math:`J` (e.g. the
+      diffusion operator of a reaction-diffusion system).
 
     **Reuse.** A preconditioner is rebuilt only when :math:`\alpha` has moved by more than the
     factor ``band`` from :math:`\alpha_p`, when it has served ``max_age`` updates, or when the
