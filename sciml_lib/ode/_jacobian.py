@@ -23,7 +23,7 @@ from sciml_lib.ad._numba_jac import _jac_cs_dense_nb, _jac_fd_dense_nb
 
 from ._control import SQRT_EPS
 
-__all__ = ["AUTONOMOUS", "Counter", "JacobianProvider", "jacobian_and_dt", "jac_eval", "jac_and_dt",
+__all__ = ["AUTONOMOUS", "ComplexStepJVP", "Counter", "JacobianProvider", "jacobian_and_dt", "jac_eval", "jac_and_dt",
            "no_jac", "no_fc"]
 
 
@@ -40,6 +40,21 @@ class Counter:
             raise ValueError(f"f: returned shape {out.shape} at t = {t!r}, expected "
                              f"({self.size},) (the length of u0)")
         return out
+
+
+class ComplexStepJVP:
+    r""":math:`v \mapsto J(t, u) v = \mathrm{Im}\, f(t, u + i h v, p) / h` (complex step,
+    :math:`h` = ``CS_H``), counting the evaluations; its fields let a compiled Krylov solve
+    (:mod:`sciml_lib.ode._krylov_nb`) do the same products without calling back."""
+
+    __slots__ = ("f", "t", "u", "p", "counter")
+
+    def __init__(self, f: Callable, t: float, u: np.ndarray, p: Any, counter: Counter) -> None:
+        self.f, self.t, self.u, self.p, self.counter = f, t, u, p, counter
+
+    def __call__(self, v: np.ndarray) -> np.ndarray:
+        self.counter.n += 1
+        return np.imag(np.asarray(self.f(self.t, self.u + 1j * nj.CS_H * v, self.p))) / nj.CS_H
 
 
 class JacobianProvider:
@@ -71,13 +86,7 @@ class JacobianProvider:
     def jvp_at(self, t: float, u: np.ndarray, f0: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
         f, p, counter = self.f, self.p, self.counter
         if self.mode == "complex":
-            h = nj.CS_H
-
-            def jv(v: np.ndarray) -> np.ndarray:
-                counter.n += 1
-                return np.imag(np.asarray(f(t, u + 1j * h * v, p))) / h
-
-            return jv
+            return ComplexStepJVP(f, t, u, p, counter)
         un = np.linalg.norm(u)
 
         def jvfd(v: np.ndarray) -> np.ndarray:

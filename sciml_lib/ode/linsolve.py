@@ -22,6 +22,7 @@ The compiled Rosenbrock loops factor a dense :math:`W` in place with
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any, Callable
 
@@ -32,9 +33,20 @@ import scipy.sparse.linalg as spla
 from numba import njit, types
 from numba.extending import intrinsic
 
+from sciml_lib.ad._numba_jac import CS_H, is_numba
+
+from ._jacobian import ComplexStepJVP
+from ._krylov_nb import (
+    TriangularFactors,
+    arnoldi_givens,
+    gmres_combine,
+    gmres_cs_loop,
+    triangular_factors,
+)
+
 __all__ = [
     "DenseLU", "SparseLU", "GMRESSolver", "gmres", "make_linsolve", "LINSOLVERS",
-    "PRECONDITIONERS", "part_lu", "lu_factor", "lu_solve", "lu_solve_refined", "shifted_residual",
+    "PRECONDITIONERS", "KERNEL_MAX_NNZ", "compiled_gmres", "part_lu", "lu_factor", "lu_solve", "lu_solve_refined", "shifted_residual",
     "two_product", "two_sum",
 ]
 
@@ -125,7 +137,7 @@ def gmres(matvec: Callable[[np.ndarray], np.ndarray], b: np.ndarray, *,
 
     Builds an orthonormal basis :math:`V_k` of the Krylov space
     :math:`\mathcal K_k(\hat A, \hat b)` by Arnoldi (classical Gram-Schmidt, applied twice
-    for stability), keeps the preconditioned vectors :math:`Z_k = M^{-1} D^{-1} V_k` (so
+    for stability; the compiled step :func:`~sciml_lib.ode._krylov_nb.arnoldi_givens`), keeps the preconditioned vectors :math:`Z_k = M^{-1} D^{-1} V_k` (so
     that forming :math:`x` costs no further preconditioner solve) and picks
     :math:`x = Z_k y` with
     :math:`y = \arg\min \|\,\|\hat b\| e_1 - \bar H_k y\|_2`, solved by Givens rotations
@@ -153,7 +165,10 @@ def gmres(matvec: Callable[[np.ndarray], np.ndarray], b: np.ndarray, *,
         The diagonal of :math:`D` (ones when omitted).
     history : list, optional
         When given, :math:`\|D r_k\|_2` is appended for ``k = 0, 1, ...`` (the least-squares
-        residual within a cycle, the true residual at each restart).
+        residual within a cycle, the true residual at each restart). A cycle that meets the
+        tolerance ends the solve without forming the true residual: with right
+        preconditioning the least-squares residual is the residual of :math:`b - A x`
+        (up to rounding), as in CVODE's SPGMR :cite:p:`hindmarsh2005sundials`.
 
     Returns
     -------
@@ -184,39 +199,29 @@ def gmres(matvec: Callable[[np.ndarray], np.ndarray], b: np.ndarray, *,
         k = 0
         for j in range(m):
             Z[j] = prec(V[j] / w)
-            v = w * matvec(Z[j])
+            v = np.ascontiguousarray(w * matvec(Z[j]), dtype=np.float64)
             its += 1
-            for _ in range(2):  # classical Gram-Schmidt, twice
-                h = V[: j + 1] @ v
-                v -= h @ V[: j + 1]
-                H[: j + 1, j] += h
-            hn = float(np.linalg.norm(v))
-            H[j + 1, j] = hn
-            for i in range(j):  # the earlier rotations, applied to the new column
-                a, c2 = H[i, j], H[i + 1, j]
-                H[i, j], H[i + 1, j] = cs[i] * a + sn[i] * c2, -sn[i] * a + cs[i] * c2
-            rho = math.hypot(H[j, j], hn)
-            if rho == 0.0 or not math.isfinite(rho):
+            hn, ok = arnoldi_givens(V, H, cs, sn, g, j, v)
+            if not ok:
                 return x, False, its
-            cs[j], sn[j] = H[j, j] / rho, hn / rho
-            H[j, j], H[j + 1, j] = rho, 0.0
-            g[j + 1] = -sn[j] * g[j]
-            g[j] = cs[j] * g[j]
             k = j + 1
             if history is not None:
                 history.append(abs(g[j + 1]))
             if abs(g[j + 1]) <= target or its >= maxiter or hn == 0.0:
                 break
             V[j + 1] = v / hn
-        y = sla.solve_triangular(H[:k, :k], g[:k], check_finite=False)
-        x += y @ Z[:k]
+        gmres_combine(H, g, Z, k, x)
+        if abs(g[k]) <= target:  # converged: the least-squares residual is the true one (right
+            break  # preconditioning), so no further product is spent on checking it
         r = w * (b - matvec(x))
         beta = float(np.linalg.norm(r))
         if history is not None:
             history[-1] = beta
         if not math.isfinite(beta):
             return x, False, its
-    return x, beta <= target, its
+    else:
+        return x, beta <= target, its
+    return x, True, its
 
 
 #: Options of :func:`pyamg.ruge_stuben_solver` for ``precond="amg"``: one forward Gauss-Seidel
@@ -228,6 +233,13 @@ AMG_OPTIONS = dict(
     max_coarse=400,
     coarse_solver="splu",
 )
+
+#: Largest :math:`L + U` (stored entries) for which :class:`GMRESSolver` runs the compiled GMRES
+#: solve: there the Python work per Krylov iteration (about 30 us) is what costs, while beyond
+#: it SuperLU's supernodal triangular solve beats the compiled column sweeps (measured on the
+#: 2-D Brusselator's diffusion factor: 52 vs 67 us for two right-hand sides at 38 340 entries,
+#: 2.18 vs 1.96 ms at 1 082 308; ``benchmarks/ode_stiff.py``, lecture 09).
+KERNEL_MAX_NNZ = 200_000
 
 #: The preconditioners of :class:`GMRESSolver` by name (or pass a callable).
 PRECONDITIONERS = (None, "ilu", "amg", "lu")
@@ -280,7 +292,8 @@ class GMRESSolver:
         self.needs_matrix = isinstance(precond, str)
         self.nfact = self.nprec = self.nsolve = self.niter = self.nfail = 0
         self.ok = True
-        self.M = None
+        self.M = self.factors = None
+        self._kernel_of = self._kernel_fn = None
         self.alpha_p = None
         self._J = self._Jcsr = None
         self._age = 0
@@ -331,8 +344,13 @@ class GMRESSolver:
         self.nprec += 1
         self._age, self._stale, self._fresh_its = 0, False, None
         self.alpha_p = alpha
+        self.factors = None
         if callable(self.precond):
             m = self.precond(J, 1.0 / alpha)
+            if isinstance(m, TriangularFactors):  # compiled sweeps; (I - J/alpha)^-1 / alpha
+                self.factors = dataclasses.replace(m, scale=m.scale * alpha)
+                self.M = self.factors
+                return True
             solve = getattr(m, "solve", m)
             self.M = lambda v: solve(v) / alpha  # (I - J/alpha)^-1 v / alpha = W_p^-1 v
             return True
@@ -344,7 +362,8 @@ class GMRESSolver:
         try:
             if self.precond == "lu":
                 self.nfact += 1
-                self.M = spla.splu(W, permc_spec="MMD_AT_PLUS_A").solve
+                self.factors = triangular_factors(spla.splu(W, permc_spec="MMD_AT_PLUS_A"))
+                self.M = self.factors
             elif self.precond == "ilu":
                 self.nfact += 1
                 self.M = spla.spilu(W, drop_tol=self.drop_tol, fill_factor=10,
@@ -359,14 +378,34 @@ class GMRESSolver:
             return False
         return True
 
+    def _kernel(self, jvp: Any) -> Callable | None:
+        """The compiled GMRES solve for this product and preconditioner, or None: it needs
+        SuperLU factors (``"lu"`` or a :func:`part_lu`) and a complex-step product of a
+        Numba ``f``."""
+        if (self.factors is None or self.factors.nnz > KERNEL_MAX_NNZ
+                or not isinstance(jvp, ComplexStepJVP)):
+            return None
+        if self._kernel_of is not jvp.f:  # looked up once per right-hand side
+            self._kernel_of = jvp.f
+            self._kernel_fn = compiled_gmres(jvp.f) if is_numba(jvp.f) else None
+        return self._kernel_fn
+
     def solve(self, b: np.ndarray, atol: float = 0.0, weights: np.ndarray | None = None,
               rtol: float | None = None) -> np.ndarray:
         r"""Solve :math:`W x = b`; ``atol``/``weights`` give the inexact-Newton stopping rule
         :math:`\|D r\|_2 \le` ``atol`` (``rtol`` defaults to the solver's own)."""
         alpha, jvp = self.alpha, self.jvp
-        x, ok, its = gmres(lambda v: alpha * v - jvp(v), b, M=self.M,
-                           rtol=self.rtol if rtol is None else rtol, atol=atol,
-                           restart=self.restart, maxiter=self.maxiter, weights=weights)
+        rtol = self.rtol if rtol is None else rtol
+        kernel = self._kernel(jvp)
+        if kernel is not None:  # the whole solve compiled: complex-step products, LU sweeps
+            w = np.ones(b.size) if weights is None else np.ascontiguousarray(weights, dtype=float)
+            x, ok, its, nf = kernel(float(jvp.t), jvp.u, jvp.p, np.ascontiguousarray(b, dtype=float),
+                                    float(alpha), w, float(rtol), float(atol), int(self.restart),
+                                    int(self.maxiter), CS_H, *self.factors.arrays())
+            jvp.counter.n += nf
+        else:
+            x, ok, its = gmres(lambda v: alpha * v - jvp(v), b, M=self.M, rtol=rtol, atol=atol,
+                               restart=self.restart, maxiter=self.maxiter, weights=weights)
         self.nsolve += 1
         self.niter += its
         self.ok = ok
@@ -417,17 +456,21 @@ def part_lu(A: Any, copies: int = 1) -> Callable[[Any, float], Callable[[np.ndar
     A = sp.csc_matrix(A, dtype=float)
     eye = sp.identity(m, format="csc")
 
-    def precond(J: Any, gamma: float) -> Callable[[np.ndarray], np.ndarray]:
+    def precond(J: Any, gamma: float) -> TriangularFactors:
         lu = spla.splu((eye - gamma * A).tocsc(), permc_spec="MMD_AT_PLUS_A")
+        return triangular_factors(lu, copies)
 
-        def solve(v: np.ndarray) -> np.ndarray:
-            if v.size != copies * m:
-                raise ValueError(f"v: expected {copies} x {m} = {copies * m} values, got {v.size}")
-            return lu.solve(np.ascontiguousarray(v.reshape(copies, m).T)).T.ravel()
-
-        return solve
-
+    precond.uses_jacobian = False  # the solvers then form no Jacobian matrix for it
     return precond
+
+
+def compiled_gmres(f: Callable) -> Callable:
+    """:func:`~sciml_lib.ode._krylov_nb.gmres_cs_loop` specialised on the Numba function ``f``:
+    cached on disk when ``f`` is importable by name, else compiled in this process."""
+    from sciml_lib._specialize import generated_driver, specialized_in_memory
+
+    return generated_driver(gmres_cs_loop, {"f": f}, "gmres") or specialized_in_memory(
+        gmres_cs_loop, {"f": f})
 
 
 def make_linsolve(linsolve: str, precond: Any = None, gmres_rtol: float = 1e-8) -> Any:
