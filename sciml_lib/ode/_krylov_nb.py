@@ -16,7 +16,6 @@ r"""Compiled pieces of GMRES and of its SuperLU preconditioners (private; lectur
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -87,61 +86,68 @@ def gmres_combine(H, g, Z, k, x):
             x[q] += yi * Z[i, q]
 
 
-@dataclass
 class TriangularFactors:
-    r"""The factors of a SuperLU factorisation :math:`P_r A P_c = L U` as arrays: the strictly
-    lower part of :math:`L` and strictly upper part of :math:`U` in compressed sparse columns,
-    their diagonals, the permutations, and how many stacked blocks of size ``m`` one
-    right-hand side holds (``copies``), with ``scale`` dividing the result."""
+    r"""The SuperLU factorisation ``lu`` (:math:`P_r A P_c = L U`) of a block :math:`A` shared by
+    ``copies`` stacked fields, applying :math:`\mathrm{diag}(A, \dots, A)^{-1}/\texttt{scale}`.
 
-    Lp: np.ndarray
-    Li: np.ndarray
-    Lx: np.ndarray
-    Ld: np.ndarray
-    Up: np.ndarray
-    Ui: np.ndarray
-    Ux: np.ndarray
-    Ud: np.ndarray
-    perm_r: np.ndarray
-    perm_c: np.ndarray
-    copies: int = 1
-    scale: float = 1.0
-    lu: Any = None  # the SuperLU object: its supernodal solve serves calls from Python
+    Called from Python it uses SuperLU's own (supernodal) solve; :meth:`arrays` gives the factors
+    as plain arrays for the compiled sweeps of :func:`lu_apply` (the strictly lower part of
+    :math:`L` and strictly upper part of :math:`U` by compressed columns, their diagonals and the
+    permutations), extracted on first use and shared by :meth:`scaled` copies."""
+
+    def __init__(self, lu: Any, copies: int = 1, scale: float = 1.0) -> None:
+        self.lu, self.copies, self.scale = lu, int(copies), float(scale)
+        self.m = int(lu.shape[0])
+        self._arrays: list = []  # filled once, shared with the scaled copies
 
     @property
     def nnz(self) -> int:
-        """Stored entries of :math:`L + U`."""
-        return int(self.Li.size + self.Ui.size + 2 * self.Ld.size)
+        """SuperLU's count of the stored entries of :math:`L` and :math:`U` (``lu.nnz``)."""
+        return int(self.lu.nnz)
+
+    def scaled(self, factor: float) -> TriangularFactors:
+        """The same factors with ``scale`` multiplied by ``factor``."""
+        other = TriangularFactors(self.lu, self.copies, self.scale * factor)
+        other._arrays = self._arrays
+        return other
 
     def arrays(self) -> tuple:
-        return (self.Lp, self.Li, self.Lx, self.Ld, self.Up, self.Ui, self.Ux, self.Ud,
-                self.perm_r, self.perm_c, self.copies, self.scale)
+        """``(Lp, Li, Lx, Ld, Up, Ui, Ux, Ud, perm_r, perm_c, copies, scale)`` for
+        :func:`lu_apply`."""
+        if not self._arrays:
+            def split(T: Any, k: int) -> tuple:
+                T = sp.csc_matrix(T)
+                S = (sp.tril(T, -1) if k < 0 else sp.triu(T, 1)).tocsc()
+                S.sort_indices()
+                return (S.indptr.astype(np.int64), S.indices.astype(np.int64),
+                        S.data.astype(np.float64), np.asarray(T.diagonal(), dtype=np.float64))
+
+            self._arrays.extend((*split(self.lu.L, -1), *split(self.lu.U, 1),
+                                 np.asarray(self.lu.perm_r, dtype=np.int64),
+                                 np.asarray(self.lu.perm_c, dtype=np.int64)))
+        return (*self._arrays, self.copies, self.scale)
+
+    def _check(self, v: np.ndarray) -> None:
+        if np.size(v) != self.copies * self.m:
+            raise ValueError(f"v: expected {self.copies} x {self.m} = {self.copies * self.m} "
+                             f"values, got {np.size(v)}")
 
     def __call__(self, v: np.ndarray) -> np.ndarray:
-        m = self.perm_r.size
-        if np.size(v) != self.copies * m:
-            raise ValueError(f"v: expected {self.copies} x {m} = {self.copies * m} values, "
-                             f"got {np.size(v)}")
-        if self.lu is not None:
-            return self.lu.solve(np.ascontiguousarray(np.reshape(v, (self.copies, m)).T)).T.ravel() / self.scale
-        out = np.empty(self.copies * m)
+        self._check(v)
+        V = np.ascontiguousarray(np.reshape(v, (self.copies, self.m)).T)
+        return self.lu.solve(V).T.ravel() / self.scale
+
+    def apply(self, v: np.ndarray) -> np.ndarray:
+        """The same as a call, by the compiled sweeps of :func:`lu_apply`."""
+        self._check(v)
+        out = np.empty(self.copies * self.m)
         lu_apply(*self.arrays(), np.ascontiguousarray(v, dtype=np.float64), out)
         return out
 
 
 def triangular_factors(lu: Any, copies: int = 1, scale: float = 1.0) -> TriangularFactors:
-    """The factors of the SuperLU object ``lu`` (from ``splu``) as :class:`TriangularFactors`
-    (``lu`` kept for calls from Python)."""
-    def split(T: Any, k: int) -> tuple:
-        T = sp.csc_matrix(T)
-        S = (sp.tril(T, -1) if k < 0 else sp.triu(T, 1)).tocsc()
-        S.sort_indices()
-        return (S.indptr.astype(np.int64), S.indices.astype(np.int64), S.data.astype(np.float64),
-                np.asarray(T.diagonal(), dtype=np.float64))
-
-    return TriangularFactors(*split(lu.L, -1), *split(lu.U, 1),
-                             np.asarray(lu.perm_r, dtype=np.int64),
-                             np.asarray(lu.perm_c, dtype=np.int64), int(copies), float(scale), lu)
+    """The SuperLU object ``lu`` (from ``splu``) as :class:`TriangularFactors`."""
+    return TriangularFactors(lu, copies, scale)
 
 
 @njit(cache=True)

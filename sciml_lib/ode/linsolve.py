@@ -16,13 +16,13 @@ Every implicit step solves systems with :math:`W = \alpha I - J`
   incomplete LU, algebraic multigrid, the exact LU of an earlier :math:`W`, or
   the user's own preconditioner, each built rarely and reused over many steps.
 
-The compiled Rosenbrock loops factor a dense :math:`W` in place with
+Small SuperLU-preconditioned Krylov solves run compiled end to end
+(:mod:`sciml_lib.ode._krylov_nb`). The compiled Rosenbrock loops factor a dense :math:`W` in place with
 :func:`lu_factor` and :func:`lu_solve` (partial pivoting, no Python call).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import Any, Callable
 
@@ -234,11 +234,12 @@ AMG_OPTIONS = dict(
     coarse_solver="splu",
 )
 
-#: Largest :math:`L + U` (stored entries) for which :class:`GMRESSolver` runs the compiled GMRES
-#: solve: there the Python work per Krylov iteration (about 30 us) is what costs, while beyond
-#: it SuperLU's supernodal triangular solve beats the compiled column sweeps (measured on the
-#: 2-D Brusselator's diffusion factor: 52 vs 67 us for two right-hand sides at 38 340 entries,
-#: 2.18 vs 1.96 ms at 1 082 308; ``benchmarks/ode_stiff.py``, lecture 09).
+#: Largest SuperLU factorisation (``lu.nnz`` stored entries) for which :class:`GMRESSolver` runs
+#: the compiled GMRES solve: there the Python work around each Krylov iteration is what costs,
+#: beyond it SuperLU's supernodal triangular solve matches or beats the compiled column sweeps.
+#: Measured on the 2-D Brusselator's diffusion factor with two right-hand sides (BDF + GMRES,
+#: rtol 1e-6): N = 32 (57 496 entries) 0.152 s compiled vs 0.179 s from Python; N = 64
+#: (271 004) 0.67 vs 0.63 s; N = 128 (1 301 724) one sweep pair 2.08 vs 1.98 ms.
 KERNEL_MAX_NNZ = 200_000
 
 #: The preconditioners of :class:`GMRESSolver` by name (or pass a callable).
@@ -275,6 +276,11 @@ class GMRESSolver:
     preconditioner. ``why`` counts the setups by reason.
     Counters: ``nprec`` setups, ``niter`` Krylov iterations, ``nsolve`` solves, ``nfail``
     solves that did not converge (``ok`` is False after one).
+
+    **Compiled solves.** When the preconditioner is a SuperLU factorisation (``"lu"`` or a
+    :func:`part_lu`) of at most :data:`KERNEL_MAX_NNZ` entries and the products are complex
+    steps of a Numba ``f``, the whole GMRES solve is one compiled call
+    (:func:`compiled_gmres`): the same iteration with no Python per Krylov iteration.
     """
 
     krylov = True
@@ -348,7 +354,7 @@ class GMRESSolver:
         if callable(self.precond):
             m = self.precond(J, 1.0 / alpha)
             if isinstance(m, TriangularFactors):  # compiled sweeps; (I - J/alpha)^-1 / alpha
-                self.factors = dataclasses.replace(m, scale=m.scale * alpha)
+                self.factors = m.scaled(alpha)
                 self.M = self.factors
                 return True
             solve = getattr(m, "solve", m)
