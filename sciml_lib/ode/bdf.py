@@ -53,8 +53,8 @@ inexact Newton method :cite:p:`eisenstat1996choosing,hindmarsh2005sundials`), an
 iterate whose residual already meets it ends the iteration without a Krylov solve. This
 is looser than the Newton tolerance of the direct solvers (ode15s's
 :math:`\min(0.03, \sqrt{\mathrm{rtol}})`), which would make GMRES chase a residual far
-below what the error test can see; the errors of ``benchmarks/ode_stiff.py`` stay those
-of the direct solvers at the same rtol.
+below what the error test can see (``benchmarks/ode_stiff.py`` compares the solvers at
+equal error, so accuracy lost that way would show there as time).
 What is reused is the preconditioner, not a factorisation
 (:class:`~sciml_lib.ode.linsolve.GMRESSolver`); a Jacobian matrix is
 evaluated only when a preconditioner is due to be rebuilt (drift of c, slow, old). A

@@ -31,6 +31,7 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from numba import njit, types
+from numba.core.errors import TypingError
 from numba.extending import intrinsic
 
 from sciml_lib.ad._numba_jac import CS_H, is_numba
@@ -403,11 +404,17 @@ class GMRESSolver:
         alpha, jvp = self.alpha, self.jvp
         rtol = self.rtol if rtol is None else rtol
         kernel = self._kernel(jvp)
+        out = None
         if kernel is not None:  # the whole solve compiled: complex-step products, LU sweeps
             w = np.ones(b.size) if weights is None else np.ascontiguousarray(weights, dtype=float)
-            x, ok, its, nf = kernel(float(jvp.t), jvp.u, jvp.p, np.ascontiguousarray(b, dtype=float),
-                                    float(alpha), w, float(rtol), float(atol), int(self.restart),
-                                    int(self.maxiter), CS_H, *self.factors.arrays())
+            try:
+                out = kernel(float(jvp.t), jvp.u, jvp.p, np.ascontiguousarray(b, dtype=float),
+                             float(alpha), w, float(rtol), float(atol), int(self.restart),
+                             int(self.maxiter), CS_H, *self.factors.arrays())
+            except TypingError:  # p of a type the compiled loop cannot take: the Python path
+                self._kernel_fn = None
+        if out is not None:
+            x, ok, its, nf = out
             jvp.counter.n += nf
         else:
             x, ok, its = gmres(lambda v: alpha * v - jvp(v), b, M=self.M, rtol=rtol, atol=atol,
