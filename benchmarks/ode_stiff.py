@@ -475,7 +475,7 @@ def main(argv=None):
     ap.add_argument("--memory-only", action="store_true",
                     help="re-measure only the large systems' peak memory and merge it into the stored JSON")
     ap.add_argument("--peer-loose", action="store_true",
-                    help="add SciPy BDF's rows at LARGE_PEER_LOOSE to the stored large-systems table")
+                    help="add SciPy BDF's rows at LARGE_PEER_LOOSE to the stored large table")
     args = ap.parse_args(argv)
     if args.peer_loose:
         path = OUT / "ode_stiff.json"

@@ -217,7 +217,8 @@ def test_gmres_solver_compiled_and_python_paths_agree(bruss16, monkeypatch):
     # the same iteration up to rounding (the compiled dot products sum in another order), which
     # may flip a step-size decision: equal to within the tolerance, with as much linear work
     np.testing.assert_allclose(fast.u[-1], slow.u[-1], rtol=1e-4)
-    assert abs(fast.stats.nlinear - slow.stats.nlinear) <= 0.1 * slow.stats.nlinear, (fast.stats, slow.stats)
+    assert abs(fast.stats.nlinear - slow.stats.nlinear) <= 0.1 * slow.stats.nlinear, \
+        (fast.stats, slow.stats)
 
 
 def test_jacobian_free_forms_no_matrix(bruss16):

@@ -158,8 +158,8 @@ def _run_python(method: str, f: Callable, mode: str, jac: Any, plan: Any, t0: fl
     if linsolve == "gmres" and isinstance(precond, str) and plan is None and mode != "user":
         raise ValueError(f"precond: {precond!r} needs jac_sparsity or a sparse jac")
     if linsolve == "gmres" and callable(precond):  # it gets J when one is formed cheaply
-        ls.needs_matrix = (plan is not None or mode == "user") and getattr(precond, "uses_jacobian",
-                                                                          True)
+        wants_J = getattr(precond, "uses_jacobian", True)  # part_lu's ignores it
+        ls.needs_matrix = (plan is not None or mode == "user") and wants_J
     args = (t0, t1, u, rtol, atol, dt0 or None, adaptive, max_steps, stops)
     if method in ROSENBROCK_TABLEAUS:
         status, L, njac, nlu, nnewton = R.rosenbrock(F, jp, ls, ROSENBROCK_TABLEAUS[method], *args,

@@ -23,8 +23,8 @@ from sciml_lib.ad._numba_jac import _jac_cs_dense_nb, _jac_fd_dense_nb
 
 from ._control import SQRT_EPS
 
-__all__ = ["AUTONOMOUS", "ComplexStepJVP", "Counter", "JacobianProvider", "jacobian_and_dt", "jac_eval", "jac_and_dt",
-           "no_jac", "no_fc"]
+__all__ = ["AUTONOMOUS", "ComplexStepJVP", "Counter", "JacobianProvider", "jacobian_and_dt",
+           "jac_eval", "jac_and_dt", "no_jac", "no_fc"]
 
 
 class Counter:

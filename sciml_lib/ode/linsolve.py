@@ -17,8 +17,8 @@ Every implicit step solves systems with :math:`W = \alpha I - J`
   the user's own preconditioner, each built rarely and reused over many steps.
 
 Small SuperLU-preconditioned Krylov solves run compiled end to end
-(:mod:`sciml_lib.ode._krylov_nb`). The compiled Rosenbrock loops factor a dense :math:`W` in place with
-:func:`lu_factor` and :func:`lu_solve` (partial pivoting, no Python call).
+(:mod:`sciml_lib.ode._krylov_nb`). The compiled Rosenbrock loops factor a dense
+:math:`W` in place with :func:`lu_factor` and :func:`lu_solve` (partial pivoting, no Python call).
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ from ._krylov_nb import (
 
 __all__ = [
     "DenseLU", "SparseLU", "GMRESSolver", "gmres", "make_linsolve", "LINSOLVERS",
-    "PRECONDITIONERS", "KERNEL_MAX_NNZ", "compiled_gmres", "part_lu", "lu_factor", "lu_solve", "lu_solve_refined", "shifted_residual",
-    "two_product", "two_sum",
+    "PRECONDITIONERS", "KERNEL_MAX_NNZ", "compiled_gmres", "part_lu", "lu_factor", "lu_solve",
+    "lu_solve_refined", "shifted_residual", "two_product", "two_sum",
 ]
 
 LINSOLVERS = ("dense", "splu", "gmres")
@@ -138,8 +138,9 @@ def gmres(matvec: Callable[[np.ndarray], np.ndarray], b: np.ndarray, *,
 
     Builds an orthonormal basis :math:`V_k` of the Krylov space
     :math:`\mathcal K_k(\hat A, \hat b)` by Arnoldi (classical Gram-Schmidt, applied twice
-    for stability; the compiled step :func:`~sciml_lib.ode._krylov_nb.arnoldi_givens`), keeps the preconditioned vectors :math:`Z_k = M^{-1} D^{-1} V_k` (so
-    that forming :math:`x` costs no further preconditioner solve) and picks
+    for stability; the compiled step :func:`~sciml_lib.ode._krylov_nb.arnoldi_givens`),
+    keeps the preconditioned vectors :math:`Z_k = M^{-1} D^{-1} V_k` (so that forming
+    :math:`x` costs no further preconditioner solve) and picks
     :math:`x = Z_k y` with
     :math:`y = \arg\min \|\,\|\hat b\| e_1 - \bar H_k y\|_2`, solved by Givens rotations
     as the basis grows :cite:p:`saad1986gmres`. Here :math:`\hat A = D A M^{-1} D^{-1}`,
