@@ -15,7 +15,7 @@ import scipy.sparse.linalg as spla
 import sciml_lib.ode.linsolve as linsolve_mod
 from sciml_lib.ad._numba_jac import CS_H
 from sciml_lib.ode import solve
-from sciml_lib.ode._krylov_nb import lu_apply, triangular_factors
+from sciml_lib.ode._krylov_nb import TriangularFactors, lu_apply
 from sciml_lib.ode.linsolve import GMRESSolver, compiled_gmres, gmres, part_lu
 from sciml_lib.problems import (
     brusselator_2d,
@@ -152,7 +152,7 @@ def test_triangular_factors_solve_like_superlu(copies):
     (oracle: a dense solve), with and without the SuperLU object behind the Python call."""
     n = 40
     A, lu = _random_lu(n, copies)
-    F = triangular_factors(lu, copies, scale=2.5)
+    F = TriangularFactors(lu, copies, scale=2.5)
     v = RNG.standard_normal(copies * n)
     expect = np.linalg.solve(sla.block_diag(*[A.toarray()] * copies), v) / 2.5
     out = np.empty(copies * n)

@@ -22,8 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
-__all__ = ["TriangularFactors", "arnoldi_givens", "gmres_combine", "gmres_cs_loop", "lu_apply",
-           "triangular_factors"]
+__all__ = ["TriangularFactors", "arnoldi_givens", "gmres_combine", "gmres_cs_loop", "lu_apply"]
 
 
 @njit(cache=True, fastmath={"reassoc", "contract"})
@@ -143,11 +142,6 @@ class TriangularFactors:
         out = np.empty(self.copies * self.m)
         lu_apply(*self.arrays(), np.ascontiguousarray(v, dtype=np.float64), out)
         return out
-
-
-def triangular_factors(lu: Any, copies: int = 1, scale: float = 1.0) -> TriangularFactors:
-    """The SuperLU object ``lu`` (from ``splu``) as :class:`TriangularFactors`."""
-    return TriangularFactors(lu, copies, scale)
 
 
 @njit(cache=True)

@@ -42,7 +42,6 @@ from ._krylov_nb import (
     arnoldi_givens,
     gmres_combine,
     gmres_cs_loop,
-    triangular_factors,
 )
 
 __all__ = [
@@ -370,7 +369,7 @@ class GMRESSolver:
         try:
             if self.precond == "lu":
                 self.nfact += 1
-                self.factors = triangular_factors(spla.splu(W, permc_spec="MMD_AT_PLUS_A"))
+                self.factors = TriangularFactors(spla.splu(W, permc_spec="MMD_AT_PLUS_A"))
                 self.M = self.factors
             elif self.precond == "ilu":
                 self.nfact += 1
@@ -472,7 +471,7 @@ def part_lu(A: Any, copies: int = 1) -> Callable[[Any, float], Callable[[np.ndar
 
     def precond(J: Any, gamma: float) -> TriangularFactors:
         lu = spla.splu((eye - gamma * A).tocsc(), permc_spec="MMD_AT_PLUS_A")
-        return triangular_factors(lu, copies)
+        return TriangularFactors(lu, copies)
 
     precond.uses_jacobian = False  # the solvers then form no Jacobian matrix for it
     return precond
